@@ -52,6 +52,7 @@ class ParsedAction:
     text: str = ""
     error: str | None = None
     format: str | None = None  # "hermes" | "json" | "python" | None
+    raw: str = ""  # the action text as received (set by parse_action)
 
 
 class ParseError(ValueError):
@@ -178,11 +179,13 @@ def parse_action(text: Any) -> ParsedAction:
     if len(text) > MAX_ACTION_CHARS:
         return ParsedAction("error", text=text[:200], error=f"action longer than {MAX_ACTION_CHARS} characters")
     try:
-        return _parse(text)
+        parsed = _parse(text)
     except ParseError as e:
-        return ParsedAction("error", text=text, error=str(e))
+        parsed = ParsedAction("error", text=text, error=str(e))
     except (RecursionError, MemoryError):
-        return ParsedAction("error", text=text, error="action nested too deeply")
+        parsed = ParsedAction("error", text=text, error="action nested too deeply")
+    parsed.raw = text
+    return parsed
 
 
 def _parse(text: str) -> ParsedAction:
