@@ -1,0 +1,319 @@
+"""Configuration of an iTool run: TRL-style dataclasses, one YAML file per run.
+
+Every field has a default and a ``help`` string (``metadata={"help": ...}``, the convention of
+TRL's configs, so ``transformers.HfArgumentParser`` can expose them too). ``__post_init__``
+validates values. A run config is a YAML mapping with one section per stage::
+
+    output_dir: runs/demo
+    seed: 0
+    rounds: 2
+    data: {num_train: 1200, num_test: 240}
+    model: {tiny_preset: small}
+    sft: {learning_rate: 1.0e-3, ...}
+    deficiency: {...}
+    mcts: {...}
+    pairs: {...}
+    preference: {loss_type: sigmoid, ...}
+    eval: {...}
+    smoke: {data: {num_train: 60}, ...}      # overrides applied by --smoke
+
+``load_config(path, smoke=False, overrides=None)`` reads it; unknown keys are errors (a typo must
+not silently fall back to a default).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+COMPLEX_CATEGORIES = ("parallel", "parallel_multiple", "multi_step")
+
+
+def _check(cond: bool, msg: str) -> None:
+    if not cond:
+        raise ValueError(msg)
+
+
+@dataclass
+class DataConfig:
+    tool_specs: str | None = field(
+        default=None, metadata={"help": "Tool spec file or folder; None = the bundled tool_specs/."}
+    )
+    num_train: int = field(default=1200, metadata={"help": "Synthesized training tasks."})
+    num_test: int = field(default=240, metadata={"help": "Synthesized held-out tasks."})
+    categories: list[str] | None = field(
+        default=None, metadata={"help": "Task categories to synthesize; None = all categories."}
+    )
+    train_tasks: str | None = field(
+        default=None, metadata={"help": "Use this JSONL of training tasks instead of synthesizing."}
+    )
+    test_tasks: str | None = field(
+        default=None, metadata={"help": "Use this JSONL of held-out tasks instead of synthesizing."}
+    )
+
+    def __post_init__(self) -> None:
+        _check(self.num_train > 0, "data.num_train must be > 0")
+        _check(self.num_test > 0, "data.num_test must be > 0")
+
+
+@dataclass
+class ModelConfig:
+    model_name_or_path: str | None = field(
+        default=None,
+        metadata={"help": "A local Hugging Face model directory; None = build the offline tiny model."},
+    )
+    tiny_preset: str = field(default="small", metadata={"help": "agents.tiny preset when building: small|base."})
+    use_peft: bool = field(default=False, metadata={"help": "Train a LoRA adapter instead of all weights."})
+    lora_r: int = field(default=8, metadata={"help": "LoRA rank."})
+    lora_alpha: int = field(default=16, metadata={"help": "LoRA alpha."})
+    lora_dropout: float = field(default=0.0, metadata={"help": "LoRA dropout."})
+    lora_target_modules: list[str] | None = field(
+        default=None, metadata={"help": "Modules for LoRA; None = all linear layers."}
+    )
+    torch_dtype: str = field(default="float32", metadata={"help": "float32|bfloat16|float16 (float32 on CPU)."})
+
+    def __post_init__(self) -> None:
+        _check(self.tiny_preset in ("small", "base"), "model.tiny_preset must be small or base")
+        _check(self.lora_r > 0, "model.lora_r must be > 0")
+        _check(self.torch_dtype in ("float32", "bfloat16", "float16"), "model.torch_dtype: float32|bfloat16|float16")
+
+
+@dataclass
+class SFTStageConfig:
+    num_stages: int = field(default=3, metadata={"help": "Easy-to-hard stages (tasks split by difficulty)."})
+    curriculum: str = field(
+        default="easy_to_hard", metadata={"help": "easy_to_hard (stages by difficulty) or random (same stages, shuffled)."}
+    )
+    epochs_per_stage: float = field(default=1.0, metadata={"help": "Epochs over each stage's examples."})
+    final_mixed_epochs: float = field(
+        default=0.0, metadata={"help": "Extra epochs over all examples after the staged pass."}
+    )
+    max_steps: int = field(default=-1, metadata={"help": "Total optimizer-step cap over all stages (-1: none)."})
+    learning_rate: float = field(default=1e-3, metadata={"help": "Peak learning rate (tiny models need ~1e-3)."})
+    lr_scheduler_type: str = field(default="cosine", metadata={"help": "Transformers scheduler name."})
+    warmup_ratio: float = field(default=0.03, metadata={"help": "Warm-up fraction of each stage's steps."})
+    per_device_train_batch_size: int = field(default=16, metadata={"help": "Batch size."})
+    gradient_accumulation_steps: int = field(default=1, metadata={"help": "Gradient accumulation."})
+    max_length: int = field(default=384, metadata={"help": "Truncate tokenized examples to this length."})
+    weight_decay: float = field(default=0.0, metadata={"help": "AdamW weight decay."})
+    fast_loss: bool = field(
+        default=True,
+        metadata={"help": "Plain HF cross-entropy on completion tokens inside SFTTrainer.compute_loss (2x faster on CPU)."},
+    )
+    logging_steps: int = field(default=10, metadata={"help": "Log every N steps."})
+
+    def __post_init__(self) -> None:
+        _check(self.num_stages >= 1, "sft.num_stages must be >= 1")
+        _check(self.curriculum in ("easy_to_hard", "random"), "sft.curriculum must be easy_to_hard or random")
+        _check(self.learning_rate > 0, "sft.learning_rate must be > 0")
+        _check(self.per_device_train_batch_size >= 1, "sft.per_device_train_batch_size must be >= 1")
+        _check(self.epochs_per_stage > 0, "sft.epochs_per_stage must be > 0")
+        _check(self.max_length >= 16, "sft.max_length must be >= 16")
+
+
+@dataclass
+class DeficiencyConfig:
+    max_tasks: int = field(default=400, metadata={"help": "Training tasks rolled out per round (a random subset)."})
+    perplexity_top_fraction: float = field(
+        default=0.3, metadata={"help": "Also keep the top fraction by perplexity on the ground truth (reference: 0.3)."}
+    )
+    include_failed: bool = field(default=True, metadata={"help": "Keep failed episodes (with their deficiency codes)."})
+    max_selected: int = field(default=64, metadata={"help": "Cap on deficient tasks passed to the MCTS per round."})
+    batch_size: int = field(default=32, metadata={"help": "Rollout / perplexity batch size."})
+    max_new_tokens: int = field(default=96, metadata={"help": "Generation cap per agent turn in rollouts."})
+
+    def __post_init__(self) -> None:
+        _check(0.0 <= self.perplexity_top_fraction <= 1.0, "deficiency.perplexity_top_fraction must be in [0, 1]")
+        _check(self.max_tasks > 0 and self.max_selected > 0, "deficiency.max_tasks/max_selected must be > 0")
+
+
+@dataclass
+class MCTSConfig:
+    iterations: int = field(default=6, metadata={"help": "Search iterations (select, expand, simulate, backup) per task."})
+    num_children: int = field(default=3, metadata={"help": "k continuations sampled per expansion (one batch)."})
+    temperature: float = field(default=1.2, metadata={"help": "Sampling temperature of expansions."})
+    max_new_tokens: int = field(default=48, metadata={"help": "Tokens sampled per expansion before cutting a step."})
+    fragments_per_step: int = field(
+        default=2, metadata={"help": "Fragments (split at ', ' '=' '(' '. ') merged into one node step."}
+    )
+    split_markers: list[str] = field(
+        default_factory=lambda: [", ", "=", "(", ". ", ": "],
+        metadata={"help": "Where a turn is cut into fragment steps."},
+    )
+    max_depth: int = field(default=6, metadata={"help": "Maximum tree depth (fragment + turn nodes)."})
+    c_puct: float = field(default=1.0, metadata={"help": "Exploration constant of PUCT."})
+    rollout_temperature: float = field(
+        default=0.0, metadata={"help": "Leaf completion temperature (0 = greedy, deterministic)."}
+    )
+    max_turns: int = field(default=6, metadata={"help": "Agent turns per episode during leaf completion."})
+    rollout_max_new_tokens: int = field(default=96, metadata={"help": "Token cap per completed turn."})
+    seed: int = field(default=0, metadata={"help": "Search seed (per-task seeds derive from it)."})
+
+    def __post_init__(self) -> None:
+        _check(self.iterations >= 1, "mcts.iterations must be >= 1")
+        _check(self.num_children >= 2, "mcts.num_children must be >= 2 (pairs need siblings)")
+        _check(self.temperature > 0, "mcts.temperature must be > 0")
+        _check(self.max_new_tokens >= 1 and self.max_depth >= 1, "mcts.max_new_tokens/max_depth must be >= 1")
+        _check(self.fragments_per_step >= 1, "mcts.fragments_per_step must be >= 1")
+        _check(self.c_puct >= 0, "mcts.c_puct must be >= 0")
+
+
+@dataclass
+class PairsConfig:
+    min_value_gap: float = field(default=0.1, metadata={"help": "Keep pairs whose value gap is at least this."})
+    ground_truth_when_none_right: bool = field(
+        default=True, metadata={"help": "Chosen = ground-truth continuation where no sibling is right."}
+    )
+    right_threshold: float = field(
+        default=0.999, metadata={"help": "A child whose value reaches this counts as right."}
+    )
+    max_pairs_per_task: int = field(default=6, metadata={"help": "Cap on pairs taken from one tree."})
+    min_edit_chars: int = field(default=1, metadata={"help": "Drop pairs whose completions differ by fewer chars."})
+
+    def __post_init__(self) -> None:
+        _check(self.min_value_gap >= 0, "pairs.min_value_gap must be >= 0")
+        _check(self.max_pairs_per_task >= 1, "pairs.max_pairs_per_task must be >= 1")
+
+
+@dataclass
+class PreferenceConfig:
+    loss_type: str = field(
+        default="sigmoid", metadata={"help": "sigmoid (DPO) | ipo (DPOTrainer) | simpo (TRL CPOTrainer, reference-free)."}
+    )
+    beta: float = field(default=0.1, metadata={"help": "DPO/IPO beta, SimPO beta."})
+    simpo_gamma: float = field(default=0.5, metadata={"help": "SimPO target margin."})
+    sft_weight: float = field(
+        default=0.0, metadata={"help": "Weight of TRL's extra 'sft' loss on the chosen side (0 = off)."}
+    )
+    learning_rate: float = field(default=2e-4, metadata={"help": "Learning rate."})
+    num_train_epochs: float = field(default=2.0, metadata={"help": "Epochs over a round's pairs."})
+    max_steps: int = field(default=-1, metadata={"help": "Step cap per round (-1: none)."})
+    per_device_train_batch_size: int = field(default=8, metadata={"help": "Pairs per batch."})
+    max_length: int = field(default=384, metadata={"help": "Max prompt+completion tokens."})
+    lr_scheduler_type: str = field(default="constant", metadata={"help": "Scheduler."})
+    replay_sft_fraction: float = field(
+        default=0.0, metadata={"help": "Unused placeholder kept for config compatibility."}
+    )
+    logging_steps: int = field(default=5, metadata={"help": "Log every N steps."})
+
+    def __post_init__(self) -> None:
+        _check(self.loss_type in ("sigmoid", "ipo", "simpo"), "preference.loss_type must be sigmoid, ipo or simpo")
+        _check(self.beta > 0, "preference.beta must be > 0")
+        _check(self.learning_rate > 0, "preference.learning_rate must be > 0")
+        _check(self.sft_weight >= 0, "preference.sft_weight must be >= 0")
+
+
+@dataclass
+class EvalConfig:
+    batch_size: int = field(default=48, metadata={"help": "Episodes rolled out together (vector env)."})
+    max_new_tokens: int = field(default=96, metadata={"help": "Generation cap per agent turn."})
+    max_turns: int = field(default=6, metadata={"help": "Agent turns per episode."})
+    max_tasks: int | None = field(default=None, metadata={"help": "Evaluate on at most this many held-out tasks."})
+
+    def __post_init__(self) -> None:
+        _check(self.batch_size >= 1 and self.max_new_tokens >= 1, "eval.batch_size/max_new_tokens must be >= 1")
+
+
+@dataclass
+class ITOOLConfig:
+    output_dir: str = field(default="runs/demo", metadata={"help": "Run directory (resumable)."})
+    seed: int = field(default=0, metadata={"help": "Global seed."})
+    rounds: int = field(default=2, metadata={"help": "Deficiency -> MCTS -> preference rounds."})
+    baseline: bool = field(
+        default=False,
+        metadata={"help": "Also continue SFT for the same optimizer steps as the rounds (gains baseline)."},
+    )
+    random_order_baseline: bool = field(
+        default=False, metadata={"help": "Also train a random-order warm-up for comparison."}
+    )
+    report_to: str = field(default="none", metadata={"help": "TRL/Transformers report_to (none|tensorboard)."})
+    threads: int | None = field(default=None, metadata={"help": "torch.set_num_threads (None: leave)."})
+    data: DataConfig = field(default_factory=DataConfig)
+    model: ModelConfig = field(default_factory=ModelConfig)
+    sft: SFTStageConfig = field(default_factory=SFTStageConfig)
+    deficiency: DeficiencyConfig = field(default_factory=DeficiencyConfig)
+    mcts: MCTSConfig = field(default_factory=MCTSConfig)
+    pairs: PairsConfig = field(default_factory=PairsConfig)
+    preference: PreferenceConfig = field(default_factory=PreferenceConfig)
+    eval: EvalConfig = field(default_factory=EvalConfig)
+
+    def __post_init__(self) -> None:
+        _check(self.rounds >= 0, "rounds must be >= 0")
+        _check(self.report_to in ("none", "tensorboard"), "report_to must be none or tensorboard")
+
+    def to_dict(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+
+SECTIONS = {
+    "data": DataConfig,
+    "model": ModelConfig,
+    "sft": SFTStageConfig,
+    "deficiency": DeficiencyConfig,
+    "mcts": MCTSConfig,
+    "pairs": PairsConfig,
+    "preference": PreferenceConfig,
+    "eval": EvalConfig,
+}
+
+
+def _merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
+    out = dict(base)
+    for k, v in over.items():
+        if isinstance(v, dict) and isinstance(out.get(k), dict):
+            out[k] = _merge(out[k], v)
+        else:
+            out[k] = v
+    return out
+
+
+def config_from_dict(raw: dict[str, Any]) -> ITOOLConfig:
+    """Build and validate a config from a plain mapping; unknown keys raise ValueError."""
+    raw = dict(raw)
+    raw.pop("smoke", None)
+    top_fields = {f.name for f in dataclasses.fields(ITOOLConfig)}
+    unknown = sorted(set(raw) - top_fields)
+    if unknown:
+        raise ValueError(f"unknown config key(s): {unknown}")
+    kwargs: dict[str, Any] = {}
+    for key, value in raw.items():
+        if key in SECTIONS:
+            cls = SECTIONS[key]
+            value = value or {}
+            if not isinstance(value, dict):
+                raise ValueError(f"config section {key!r} must be a mapping")
+            names = {f.name for f in dataclasses.fields(cls)}
+            bad = sorted(set(value) - names)
+            if bad:
+                raise ValueError(f"unknown key(s) in section {key!r}: {bad}")
+            kwargs[key] = cls(**value)
+        else:
+            kwargs[key] = value
+    return ITOOLConfig(**kwargs)
+
+
+def load_config(
+    path: str | Path | None, smoke: bool = False, overrides: dict[str, Any] | None = None
+) -> ITOOLConfig:
+    """Read a YAML run config; ``smoke`` applies its ``smoke:`` section; ``overrides`` last."""
+    raw: dict[str, Any] = {}
+    if path is not None:
+        text = Path(path).read_text(encoding="utf-8")
+        raw = yaml.safe_load(text) or {}
+        if not isinstance(raw, dict):
+            raise ValueError(f"{path}: a run config must be a YAML mapping")
+    if smoke:
+        raw = _merge(raw, raw.get("smoke") or {})
+    if overrides:
+        raw = _merge(raw, overrides)
+    return config_from_dict(raw)
+
+
+def save_config(cfg: ITOOLConfig, path: str | Path) -> None:
+    from training.io import atomic_write_text
+
+    atomic_write_text(path, yaml.safe_dump(cfg.to_dict(), sort_keys=False))
