@@ -1,0 +1,186 @@
+"""Reward weights, the deficiency taxonomy, and pure argument-matching functions.
+
+Deficiency codes (one per mistake; an `info["deficiencies"]` list is empty when a step was right):
+
+| code | meaning | closest BFCL error type |
+|---|---|---|
+| `format:unparseable` | looked like a call but could not be parsed | `ast_decoder:decoder_failed` |
+| `call:unknown_tool` | called a tool that is not offered | `simple_function_checker:wrong_func_name` |
+| `call:wrong_tool` | called an offered tool the task does not need now | `simple_function_checker:wrong_func_name` |
+| `args:missing_required` | a required / expected argument is absent | `simple_function_checker:missing_required` / `missing_optional` |
+| `args:unexpected` | an argument the schema or ground truth does not have | `simple_function_checker:unexpected_param` |
+| `args:type` | an argument of the wrong JSON type | `type_error:simple` |
+| `args:value` | right name and type, wrong value | `value_error:string` / `value_error:others` ... |
+| `calls:missing` | the turn ended before every expected call was made | `parallel_function_checker_no_order:wrong_count` |
+| `calls:extra` | a call beyond the expected ones | `simple_function_checker:wrong_count` |
+| `calls:repeated` | the same expected call made again | `simple_function_checker:wrong_count` |
+| `order:dependency` | a call made before the call it depends on | (multi-turn state / response check) |
+| `relevance:call_when_none_needed` | called although no call was needed (or a value had to be asked for) | `irrelevance_error:decoder_success` |
+| `relevance:no_call_when_needed` | answered without calling although a call was needed | `relevance_error:decoder_failed` |
+| `exec:not_found` | the call referenced a record that does not exist | (execution error) |
+| `exec:fault` | the call hit an injected fault (timeout, 429, 5xx) — not the agent's mistake by itself | - |
+| `answer:missing` | the episode was truncated before the final answer | - |
+| `state:mismatch` | the final world differs from replaying the ground truth | (multi-turn state check) |
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+DEFICIENCY_CODES = (
+    "format:unparseable", "call:unknown_tool", "call:wrong_tool", "args:missing_required", "args:unexpected",
+    "args:type", "args:value", "calls:missing", "calls:extra", "calls:repeated", "order:dependency",
+    "relevance:call_when_none_needed", "relevance:no_call_when_needed", "exec:not_found", "exec:fault",
+    "answer:missing", "state:mismatch",
+)
+
+BFCL_ERROR_FOR = {
+    "format:unparseable": "ast_decoder:decoder_failed",
+    "call:unknown_tool": "simple_function_checker:wrong_func_name",
+    "call:wrong_tool": "simple_function_checker:wrong_func_name",
+    "args:missing_required": "simple_function_checker:missing_required",
+    "args:unexpected": "simple_function_checker:unexpected_param",
+    "args:type": "type_error:simple",
+    "args:value": "value_error:others",
+    "calls:missing": "parallel_function_checker_no_order:wrong_count",
+    "calls:extra": "simple_function_checker:wrong_count",
+    "calls:repeated": "simple_function_checker:wrong_count",
+    "relevance:call_when_none_needed": "irrelevance_error:decoder_success",
+    "relevance:no_call_when_needed": "relevance_error:decoder_failed",
+}
+
+
+@dataclass
+class RewardConfig:
+    """Reward weights. A call's step credit is
+    ``format_weight + tool_weight*[right tool] + args_weight*arg_credit + exec_weight*[executed]``,
+    averaged over the action's calls, plus penalties; the terminal step adds ``success_bonus`` on
+    success. ``arg_credit`` = matched expected arguments / (expected + unexpected arguments)."""
+
+    format_weight: float = field(default=0.1, metadata={"help": "credit for a parseable call"})
+    tool_weight: float = field(default=0.2, metadata={"help": "credit for calling an expected tool"})
+    args_weight: float = field(default=0.5, metadata={"help": "credit for argument match (per-argument share)"})
+    exec_weight: float = field(default=0.2, metadata={"help": "credit for a call that executed without error"})
+    answer_weight: float = field(default=0.2, metadata={"help": "credit for a right final answer (text, no call)"})
+    success_bonus: float = field(default=1.0, metadata={"help": "added on the terminal step when the task succeeded"})
+    unparseable_penalty: float = field(default=-0.5, metadata={"help": "an action that looked like a call but did not parse"})
+    unknown_tool_penalty: float = field(default=-0.3, metadata={"help": "per call of a tool that is not offered"})
+    invalid_args_penalty: float = field(default=-0.2, metadata={"help": "per call rejected by the schema"})
+    extra_call_penalty: float = field(default=-0.2, metadata={"help": "per call that is not expected (wrong or extra)"})
+    repeated_call_penalty: float = field(default=-0.1, metadata={"help": "per repetition of a finished call"})
+    order_penalty: float = field(default=-0.1, metadata={"help": "per call made before the call it depends on"})
+    irrelevant_call_penalty: float = field(default=-0.5, metadata={"help": "calling when the answer needed no call"})
+    missing_call_penalty: float = field(default=-0.5, metadata={"help": "answering while expected calls are missing"})
+    rel_tol: float = field(default=1e-3, metadata={"help": "relative tolerance for numbers"})
+    abs_tol: float = field(default=1e-6, metadata={"help": "absolute tolerance for numbers"})
+    strict_success: bool = field(default=True, metadata={"help": "success also requires no wrong, extra, invalid or out-of-order call"})
+
+    def __post_init__(self) -> None:
+        for name in ("format_weight", "tool_weight", "args_weight", "exec_weight", "answer_weight", "success_bonus",
+                     "rel_tol", "abs_tol"):
+            if getattr(self, name) < 0:
+                raise ValueError(f"RewardConfig.{name} must be >= 0")
+
+
+_WS = re.compile(r"\s+")
+
+
+def normalise_text(s: str) -> str:
+    """Case- and whitespace-insensitive form, without trailing punctuation."""
+    return _WS.sub(" ", s.strip().lower()).strip(" .!?,;")
+
+
+def values_match(given: Any, expected: Any, cfg: RewardConfig, resolve: Callable[[str], Any] | None = None) -> bool:
+    """Does a given argument value satisfy an expected value or constraint?"""
+    if isinstance(expected, dict) and len(expected) == 1:
+        (k, v), = expected.items()
+        if k == "$any":
+            return True
+        if k == "$one_of":
+            return any(values_match(given, e, cfg, resolve) for e in v)
+        if k == "$ref":
+            if resolve is None:
+                return False
+            try:
+                target = resolve(v)
+            except LookupError:
+                return False
+            return values_match(given, target, cfg, None)
+    if isinstance(expected, bool) or isinstance(given, bool):
+        return given is expected or (isinstance(given, bool) and isinstance(expected, bool) and given == expected)
+    if isinstance(expected, (int, float)) and isinstance(given, (int, float)):
+        return math.isclose(given, expected, rel_tol=cfg.rel_tol, abs_tol=cfg.abs_tol)
+    if isinstance(expected, str) and isinstance(given, str):
+        return given == expected or normalise_text(given) == normalise_text(expected)
+    if isinstance(expected, list) and isinstance(given, list):
+        return len(given) == len(expected) and all(values_match(g, e, cfg, resolve) for g, e in zip(given, expected))
+    if isinstance(expected, dict) and isinstance(given, dict):
+        keys = {k for k, v in expected.items() if not (isinstance(v, dict) and v.get("$any") is True)}
+        if not keys <= set(given) or not set(given) <= set(expected):
+            return False
+        return all(values_match(given[k], expected[k], cfg, resolve) for k in given)
+    return False
+
+
+@dataclass
+class ArgMatch:
+    credit: float
+    missing: list[str]
+    unexpected: list[str]
+    wrong: list[str]
+    wrong_type: list[str]
+
+    @property
+    def exact(self) -> bool:
+        return not (self.missing or self.unexpected or self.wrong or self.wrong_type)
+
+    def deficiencies(self) -> list[str]:
+        out = []
+        if self.missing:
+            out.append("args:missing_required")
+        if self.unexpected:
+            out.append("args:unexpected")
+        if self.wrong_type:
+            out.append("args:type")
+        if self.wrong:
+            out.append("args:value")
+        return out
+
+
+def _type_family(v: Any) -> str:
+    if isinstance(v, bool):
+        return "bool"
+    if isinstance(v, (int, float)):
+        return "number"
+    return type(v).__name__
+
+
+def match_arguments(given: dict[str, Any], expected: dict[str, Any], cfg: RewardConfig,
+                    resolve: Callable[[str], Any] | None = None) -> ArgMatch:
+    """Compare a call's arguments with ground-truth constraints, per argument."""
+    missing, wrong, wrong_type = [], [], []
+    matched = 0
+    counted = 0
+    for k, exp in expected.items():
+        is_any = isinstance(exp, dict) and exp.get("$any") is True
+        if k not in given:
+            if not is_any:
+                missing.append(k)
+                counted += 1
+            continue
+        counted += 1
+        if values_match(given[k], exp, cfg, resolve):
+            matched += 1
+        else:
+            plain = exp if not isinstance(exp, dict) or not any(x.startswith("$") for x in exp) else None
+            if plain is not None and _type_family(plain) != _type_family(given[k]):
+                wrong_type.append(k)
+            else:
+                wrong.append(k)
+    unexpected = [k for k in given if k not in expected]
+    denom = counted + len(unexpected)
+    credit = matched / denom if denom else 1.0
+    return ArgMatch(credit, missing, unexpected, wrong, wrong_type)

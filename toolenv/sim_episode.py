@@ -1,0 +1,311 @@
+"""Episodes over simulated tool specs: ground-truth matching, rewards, deficiencies, expert actions."""
+
+from __future__ import annotations
+
+import json
+import random
+from typing import Any, Callable, Sequence
+
+from toolenv.episode import Episode, StepOutcome, Suite
+from toolenv.parse import ParsedAction, render_calls
+from toolenv.reward import ArgMatch, RewardConfig, match_arguments
+from toolenv.simulator import World, argument_error, canonical_json, error_response, stable_seed
+from toolenv.spec import ToolRegistry
+from toolenv.tasks import GTCall, Task
+
+CallInterceptor = Callable[[str, dict, int, random.Random], "dict | None"]
+DEFAULT_ANSWER = "I have completed your request."
+_MUTATING = ("create", "update", "delete")
+
+
+def resolve_ref(ref: str, results: dict[str, Any]) -> Any:
+    """``"c0/results/0/id"`` -> the value at JSON pointer ``/results/0/id`` of call ``c0``'s response."""
+    label, _, pointer = ref.partition("/")
+    if label not in results:
+        raise LookupError(f"call {label!r} has not been made yet")
+    node = results[label]
+    if pointer:
+        for part in pointer.split("/"):
+            part = part.replace("~1", "/").replace("~0", "~")
+            if isinstance(node, list):
+                try:
+                    node = node[int(part)]
+                except (ValueError, IndexError):
+                    raise LookupError(f"{ref}: no element {part!r}") from None
+            elif isinstance(node, dict) and part in node:
+                node = node[part]
+            else:
+                raise LookupError(f"{ref}: no key {part!r}")
+    return node
+
+
+def concrete_arguments(arguments: dict[str, Any], results: dict[str, Any]) -> dict[str, Any]:
+    """Ground-truth constraints -> one concrete argument dict (refs resolved, first allowed value)."""
+
+    def conv(v: Any) -> Any:
+        if isinstance(v, dict) and len(v) == 1:
+            (k, x), = v.items()
+            if k == "$ref":
+                return resolve_ref(x, results)
+            if k == "$one_of":
+                return conv(x[0])
+        if isinstance(v, dict):
+            return {k: conv(x) for k, x in v.items() if not _is_any(x)}
+        if isinstance(v, list):
+            return [conv(x) for x in v]
+        return v
+
+    return {k: conv(v) for k, v in arguments.items() if not _is_any(v)}
+
+
+def _is_any(v: Any) -> bool:
+    return isinstance(v, dict) and v.get("$any") is True and len(v) == 1
+
+
+class SimSuite(Suite):
+    """Tasks over a `ToolRegistry`, played in a simulated `World`."""
+
+    name = "sim"
+
+    def __init__(self, registry: ToolRegistry, tasks: Sequence[Task], reward: RewardConfig | None = None,
+                 expert_style: str = "hermes"):
+        missing = sorted({n for t in tasks for n in t.tools if n not in registry.tools})
+        if missing:
+            raise ValueError(f"tasks offer tools that are not in the loaded specs: {missing[:10]}")
+        if not tasks:
+            raise ValueError("no tasks")
+        self.registry = registry
+        self.tasks = list(tasks)
+        self.reward = reward or RewardConfig()
+        self.expert_style = expert_style
+        self._tools_cache: dict[tuple[str, ...], list[dict[str, Any]]] = {}
+        self._replay_hash: dict[str, str | None] = {}
+
+    def __len__(self) -> int:
+        return len(self.tasks)
+
+    def task(self, index: int) -> Task:
+        return self.tasks[index]
+
+    def offered_tools(self, task: Task) -> list[dict[str, Any]]:
+        key = tuple(task.tools)
+        tools = self._tools_cache.get(key)
+        if tools is None:
+            tools = self._tools_cache[key] = [self.registry.tools[n].openai() for n in task.tools]
+        return tools
+
+    def episode(self, task: Task, seed: int) -> "SimEpisode":
+        return SimEpisode(self, task, seed)
+
+    def replay_hash(self, task: Task) -> str | None:
+        """State hash after replaying the ground truth on a fresh world (None: task changes no state)."""
+        key = f"{task.id}|{task.seed}"
+        if key not in self._replay_hash:
+            mutating = any(
+                (self.registry.tools[c.name].effect is not None and self.registry.tools[c.name].effect.action in _MUTATING)
+                for turn in task.turns for c in turn.calls if c.name in self.registry.tools)
+            h = None
+            if mutating:
+                world = World(self.registry, task.seed)
+                results: dict[str, Any] = {}
+                for turn in task.turns:
+                    for c in turn.calls:
+                        resp, _ = world.call(c.name, concrete_arguments(c.arguments, results))
+                        results[c.label] = resp
+                h = world.state_hash()
+            self._replay_hash[key] = h
+        return self._replay_hash[key]
+
+
+class SimEpisode(Episode):
+    """One episode of a simulated task. All mutable state is captured by `snapshot`."""
+
+    def __init__(self, suite: SimSuite, task: Task, seed: int):
+        self.suite = suite
+        self.task = task
+        self.seed = int(seed)
+        self.cfg = suite.reward
+        self.world = World(suite.registry, task.seed)
+        self.offered = frozenset(task.tools)
+        self.interceptor: CallInterceptor | None = None
+        self.turn = 0
+        self.pending: list[list[GTCall]] = [list(s) for s in task.turns[0].steps]
+        self.results: dict[str, Any] = {}
+        self.history: tuple[str, ...] = ()
+        self.violations: tuple[str, ...] = ()
+        self.calls_in_turn = 0
+        self.n_calls = 0
+        self.finished = False
+
+    # ---- Episode interface --------------------------------------------------------------
+    def tools(self) -> list[dict[str, Any]]:
+        return self.suite.offered_tools(self.task)
+
+    def state_hash(self) -> str:
+        return self.world.state_hash()
+
+    def snapshot(self) -> tuple:
+        return (self.world.snapshot(), self.turn, [s.copy() for s in self.pending], self.results.copy(), self.history,
+                self.violations, self.calls_in_turn, self.n_calls, self.finished)
+
+    def restore(self, snap: tuple) -> None:
+        world, self.turn, pending, results, self.history, self.violations, self.calls_in_turn, self.n_calls, \
+            self.finished = snap
+        self.world.restore(world)
+        self.pending = [s.copy() for s in pending]
+        self.results = results.copy()
+
+    def expert_action(self) -> str | None:
+        if self.finished:
+            return None
+        if self.pending:
+            calls = [{"name": c.name, "arguments": concrete_arguments(c.arguments, self.results)} for c in self.pending[0]]
+            return render_calls(calls, self.suite.expert_style)
+        return self.task.turns[self.turn].answer or DEFAULT_ANSWER
+
+    # ---- stepping ------------------------------------------------------------------------
+    def step(self, action: ParsedAction, call_ids: list[str]) -> StepOutcome:
+        cfg = self.cfg
+        if self.finished:
+            return StepOutcome([], 0.0, True, ["calls:extra"], {"success": False})
+        if action.kind == "error":
+            self._violate("format:unparseable")
+            return self._finish([], cfg.unparseable_penalty, ["format:unparseable"], {"parse_error": action.error})
+        if action.kind == "calls":
+            return self._step_calls(action, call_ids)
+        return self._step_answer()
+
+    def _violate(self, code: str) -> None:
+        self.violations = self.violations + (code,)
+
+    def _step_answer(self) -> StepOutcome:
+        cfg = self.cfg
+        defs: list[str] = []
+        reward = 0.0
+        if self.pending:
+            defs.append("calls:missing")
+            if self.calls_in_turn == 0:
+                defs.append("relevance:no_call_when_needed")
+            for d in defs:
+                self._violate(d)
+            reward += cfg.missing_call_penalty
+        else:
+            reward += cfg.answer_weight
+        self.turn += 1
+        self.calls_in_turn = 0
+        if self.turn < len(self.task.turns):
+            nxt = self.task.turns[self.turn]
+            self.pending = [list(s) for s in nxt.steps]
+            return StepOutcome([{"role": "user", "content": nxt.user}], reward, False, defs)
+        self.pending = []
+        return self._finish([], reward, defs, {})
+
+    def _finish(self, messages: list[dict[str, Any]], reward: float, defs: list[str], info: dict[str, Any]) -> StepOutcome:
+        self.finished = True
+        success = self.turn >= len(self.task.turns) and not self.pending
+        blocking = ("calls:missing", "relevance:call_when_none_needed", "relevance:no_call_when_needed",
+                    "format:unparseable")
+        if any(v in blocking for v in self.violations) or (self.cfg.strict_success and self.violations):
+            success = False
+        if success:
+            expected = self.suite.replay_hash(self.task)
+            if expected is not None and expected != self.world.state_hash():
+                success = False
+                defs = defs + ["state:mismatch"]
+        if success:
+            reward += self.cfg.success_bonus
+        return StepOutcome(messages, reward, True, defs, {**info, "success": success})
+
+    def _find(self, name: str, args: dict[str, Any]) -> tuple[GTCall | None, int, ArgMatch | None]:
+        """The pending ground-truth call this call answers: an exact match in any pending step,
+        else the best partial match in the earliest step that calls the same tool."""
+        best: tuple[GTCall, int, ArgMatch] | None = None
+        for si, step in enumerate(self.pending):
+            for gt in step:
+                if gt.name != name:
+                    continue
+                m = match_arguments(args, gt.arguments, self.cfg, self._resolver)
+                if m.exact:
+                    return gt, si, m
+                if best is None or (si == best[1] and m.credit > best[2].credit):
+                    best = (gt, si, m)
+        return best if best is not None else (None, -1, None)
+
+    def _resolver(self, ref: str) -> Any:
+        return resolve_ref(ref, self.results)
+
+    def _step_calls(self, action: ParsedAction, call_ids: list[str]) -> StepOutcome:
+        cfg = self.cfg
+        defs: list[str] = []
+        messages: list[dict[str, Any]] = []
+        credits: list[float] = []
+        penalty = 0.0
+        if not self.task.turns[self.turn].steps:
+            defs.append("relevance:call_when_none_needed")
+            self._violate("relevance:call_when_none_needed")
+            penalty += cfg.irrelevant_call_penalty
+        for call, cid in zip(action.calls, call_ids):
+            name, args = call.name, call.arguments
+            self.n_calls += 1
+            self.calls_in_turn += 1
+            key = name + canonical_json(args)
+            tool = self.suite.registry.tools.get(name) if name in self.offered else None
+            if tool is None:
+                response: dict[str, Any] = error_response(404, "unknown_tool", f"no tool named {name!r} is available")
+                defs.append("call:unknown_tool")
+                self._violate("call:unknown_tool")
+                penalty += cfg.unknown_tool_penalty
+                credits.append(cfg.format_weight)
+            else:
+                faulty = None
+                if self.interceptor is not None:
+                    rng = random.Random(stable_seed(self.seed, "fault", self.n_calls, key))
+                    faulty = self.interceptor(name, args, self.n_calls, rng)
+                gt, si, m = self._find(name, args)
+                if faulty is not None:
+                    response = faulty
+                    defs.append("exec:fault")
+                    credits.append(cfg.format_weight + cfg.tool_weight * (gt is not None))
+                else:
+                    bad = argument_error(tool, args)
+                    if bad is not None:
+                        response, code = bad
+                        defs.append(code)
+                        self._violate(code)
+                        penalty += cfg.invalid_args_penalty
+                        credits.append(cfg.format_weight + cfg.tool_weight * (gt is not None)
+                                       + cfg.args_weight * (m.credit if m else 0.0))
+                    else:
+                        response, exec_def = self.world.execute(tool, args)
+                        credit = cfg.format_weight + cfg.exec_weight * (exec_def is None)
+                        if exec_def:
+                            defs.append(exec_def)
+                        if gt is not None and m is not None and m.exact:
+                            if si > 0:
+                                defs.append("order:dependency")
+                                self._violate("order:dependency")
+                                penalty += cfg.order_penalty
+                            self.pending[si].remove(gt)
+                            if not self.pending[si]:
+                                del self.pending[si]
+                            self.results[gt.label] = response
+                            credit += cfg.tool_weight + cfg.args_weight
+                        elif gt is not None and m is not None:
+                            d = m.deficiencies()
+                            defs.extend(d)
+                            for x in d:
+                                self._violate(x)
+                            credit += cfg.tool_weight + cfg.args_weight * m.credit
+                        else:
+                            code = ("calls:repeated" if key in self.history
+                                    else "call:wrong_tool" if self.pending else "calls:extra")
+                            if self.task.turns[self.turn].steps or code != "calls:extra":
+                                defs.append(code)
+                                self._violate(code)
+                                penalty += cfg.repeated_call_penalty if code == "calls:repeated" else cfg.extra_call_penalty
+                        credits.append(credit)
+            self.history = self.history + (key,)
+            messages.append({"role": "tool", "tool_call_id": cid, "name": name,
+                             "content": json.dumps(response, ensure_ascii=True)})
+        reward = (sum(credits) / len(credits) if credits else 0.0) + penalty
+        return StepOutcome(messages, reward, False, defs)

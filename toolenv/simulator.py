@@ -1,0 +1,419 @@
+"""The simulated world of one episode: argument validation, stateful collections, responses.
+
+Determinism without RNG state: every random draw comes from a `random.Random` seeded with a
+stable CRC of (world seed, purpose, tool, arguments[, counter]). The same call with the same
+arguments therefore returns the same response anywhere in the episode (and in any process), and
+a snapshot only needs the mutable dictionaries, which are copied shallowly (records are never
+mutated in place; updates replace them).
+
+State layout: ``base`` holds records that exist independently of the agent (seeded initial
+records, and records "discovered" by searches that matched nothing); ``diff`` holds what the
+agent changed (created/updated records, and deletions as ``None``). The state hash covers
+``diff`` only, so read-only exploration never changes it and replaying the ground truth on a
+fresh world reproduces the hash of a correct episode.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import random
+import zlib
+from typing import Any
+
+from jsonschema import Draft202012Validator
+
+from toolenv.spec import Collection, ToolRegistry, ToolSpec
+from toolenv.values import ValueGenerator
+
+_VALIDATORS: dict[int, Draft202012Validator] = {}
+_TRUE_FLAGS = {"success", "ok", "deleted", "cancelled", "canceled", "confirmed", "available", "sent", "saved",
+               "removed", "updated", "added", "created", "scheduled", "booked", "completed", "valid"}
+_COUNT_NAMES = {"count", "total", "total_count", "total_results", "num_results", "results_count", "n_results"}
+_LIMIT_NAMES = {"limit", "max_results", "page_size", "top_k", "top_n", "num_results", "n"}
+_STATUS_BY_ACTION = {
+    "create": ("confirmed", "booked", "scheduled", "active", "created", "pending", "success", "sent", "placed", "open"),
+    "delete": ("cancelled", "canceled", "deleted", "removed", "refunded", "closed"),
+    "update": ("updated", "rescheduled", "confirmed", "active", "success"),
+}
+
+
+def stable_seed(*parts: Any) -> int:
+    """A process-independent 32-bit seed from the given parts."""
+    return zlib.crc32("|".join(map(str, parts)).encode("utf-8", "surrogatepass"))
+
+
+def canonical_json(obj: Any) -> str:
+    return json.dumps(obj, sort_keys=True, ensure_ascii=True, separators=(",", ":"), default=str)
+
+
+def validator_for(schema: dict[str, Any]) -> Draft202012Validator:
+    key = id(schema)
+    v = _VALIDATORS.get(key)
+    if v is None:
+        v = _VALIDATORS[key] = Draft202012Validator(schema, format_checker=Draft202012Validator.FORMAT_CHECKER)
+    return v
+
+
+def error_response(code: int, etype: str, message: str, field: str = "") -> dict[str, Any]:
+    err: dict[str, Any] = {"code": code, "type": etype, "message": message}
+    if field:
+        err["field"] = field
+    return {"error": err}
+
+
+def argument_error(tool: ToolSpec, arguments: Any) -> tuple[dict[str, Any], str] | None:
+    """Validate arguments; returns (error response, deficiency code) or None when valid."""
+    if not isinstance(arguments, dict):
+        return error_response(400, "invalid_arguments", "arguments must be a JSON object"), "args:type"
+    props = tool.properties
+    for k in arguments:
+        if k not in props:
+            return (error_response(400, "unexpected_argument", f"unexpected argument {k!r} for {tool.name}", f"/{k}"),
+                    "args:unexpected")
+    v = validator_for(tool.parameters)
+    err = next(iter(v.iter_errors(arguments)), None) if not _fast_valid(tool, arguments) else None
+    if err is None:
+        return None
+    path = "".join(f"/{p}" for p in err.absolute_path)
+    if err.validator == "required":
+        missing = err.message.split("'")[1] if "'" in err.message else ""
+        return (error_response(400, "missing_argument", f"missing required argument {missing!r}", path + f"/{missing}"),
+                "args:missing_required")
+    code = "args:type" if err.validator == "type" else "args:value"
+    return error_response(400, "invalid_argument", f"invalid value at {path or '/'}: {err.message}", path or "/"), code
+
+
+_SIMPLE_TYPES = {"string": str, "boolean": bool}
+
+
+def _fast_valid(tool: ToolSpec, args: dict[str, Any]) -> bool:
+    """A quick pre-check for flat schemas of strings/booleans/enums; False means 'ask jsonschema'."""
+    params = tool.parameters
+    for r in params.get("required", ()):
+        if r not in args:
+            return False
+    props = params["properties"]
+    for k, val in args.items():
+        s = props[k]
+        if len(s) > 3 or any(key not in ("type", "description", "enum") for key in s):
+            return False
+        t = _SIMPLE_TYPES.get(s.get("type"))
+        if t is None or not isinstance(val, t):
+            return False
+        if "enum" in s and val not in s["enum"]:
+            return False
+    return True
+
+
+def _type_ok(value: Any, schema: dict[str, Any]) -> bool:
+    if "enum" in schema and value not in schema["enum"]:
+        return False
+    t = schema.get("type")
+    if t is None:
+        return True
+    if isinstance(t, list):
+        return any(_type_ok(value, {"type": x}) for x in t)
+    if t == "string":
+        return isinstance(value, str) and not ("format" in schema or "pattern" in schema) or (
+            isinstance(value, str) and validator_for(schema).is_valid(value))
+    if t == "integer":
+        return isinstance(value, int) and not isinstance(value, bool) and validator_for(schema).is_valid(value)
+    if t == "number":
+        return isinstance(value, (int, float)) and not isinstance(value, bool) and validator_for(schema).is_valid(value)
+    if t == "boolean":
+        return isinstance(value, bool)
+    if t in ("array", "object"):
+        return validator_for(schema).is_valid(value)
+    return t == "null" and value is None
+
+
+class World:
+    """The per-episode simulated world over a registry. Cheap to snapshot."""
+
+    __slots__ = ("registry", "seed", "base", "diff", "create_counts", "_hash")
+
+    def __init__(self, registry: ToolRegistry, seed: int):
+        self.registry = registry
+        self.seed = int(seed)
+        self.base: dict[str, dict[str, dict[str, Any]]] = {}
+        self.diff: dict[str, dict[str, dict[str, Any] | None]] = {}
+        self.create_counts: dict[str, int] = {}
+        self._hash: str | None = None
+
+    # ---- snapshot -------------------------------------------------------------------------
+    def snapshot(self) -> tuple:
+        return ({c: m.copy() for c, m in self.base.items()}, {c: m.copy() for c, m in self.diff.items()},
+                self.create_counts.copy(), self._hash)
+
+    def restore(self, snap: tuple) -> None:
+        base, diff, counts, h = snap
+        self.base = {c: m.copy() for c, m in base.items()}
+        self.diff = {c: m.copy() for c, m in diff.items()}
+        self.create_counts = counts.copy()
+        self._hash = h
+
+    def state_hash(self) -> str:
+        """Hash of what the agent changed (created, updated, deleted records)."""
+        if self._hash is None:
+            payload = canonical_json({c: m for c, m in sorted(self.diff.items()) if m})
+            self._hash = hashlib.blake2b(payload.encode(), digest_size=12).hexdigest()
+        return self._hash
+
+    # ---- records --------------------------------------------------------------------------
+    def _collection(self, tool: ToolSpec) -> Collection:
+        return self.registry.toolkit_of(tool.name).collections[tool.effect.collection]  # type: ignore[union-attr]
+
+    def _base(self, coll: Collection) -> dict[str, dict[str, Any]]:
+        recs = self.base.get(coll.name)
+        if recs is None:
+            rng = random.Random(stable_seed(self.seed, "init", coll.name))
+            gen = ValueGenerator(rng)
+            recs = self.base[coll.name] = {}
+            for i in range(coll.initial):
+                rec = gen.object(coll.schema, fill_optional=1.0)
+                rid = self._new_id(coll, rng, recs)
+                rec[coll.id_field] = rid
+                recs[rid] = rec
+        return recs
+
+    def _new_id(self, coll: Collection, rng: random.Random, taken: dict[str, Any]) -> Any:
+        id_schema = coll.schema["properties"].get(coll.id_field, {})
+        for _ in range(100):
+            if id_schema.get("type") == "integer":
+                rid: Any = rng.randint(1000, 999999)
+            elif id_schema.get("format") == "uuid" or id_schema.get("pattern"):
+                rid = ValueGenerator(rng).string(id_schema, coll.id_field)
+            else:
+                rid = f"{coll.id_prefix}{rng.randint(100000, 999999)}"
+            if rid not in taken and rid not in self.base.get(coll.name, ()) and rid not in self.diff.get(coll.name, ()):
+                return rid
+        raise RuntimeError(f"could not generate a unique id for {coll.name}")
+
+    def get(self, coll: Collection, rid: Any) -> dict[str, Any] | None:
+        d = self.diff.get(coll.name)
+        if d is not None and rid in d:
+            return d[rid]
+        return self._base(coll).get(rid)
+
+    def records(self, coll: Collection) -> list[dict[str, Any]]:
+        """Live records of a collection, in a stable order."""
+        merged = dict(self._base(coll))
+        d = self.diff.get(coll.name)
+        if d:
+            for rid, rec in d.items():
+                if rec is None:
+                    merged.pop(rid, None)
+                else:
+                    merged[rid] = rec
+        return list(merged.values())
+
+    def _put(self, coll: Collection, rid: Any, rec: dict[str, Any] | None) -> None:
+        self.diff.setdefault(coll.name, {})[rid] = rec
+        self._hash = None
+
+    # ---- calls ----------------------------------------------------------------------------
+    def call(self, tool_name: str, arguments: Any) -> tuple[dict[str, Any], str | None]:
+        """Execute a call. Returns (response, deficiency code or None). Never raises on bad input."""
+        tool = self.registry.tools.get(tool_name)
+        if tool is None:
+            return error_response(404, "unknown_tool", f"no tool named {tool_name!r}"), "call:unknown_tool"
+        bad = argument_error(tool, arguments)
+        if bad is not None:
+            return bad
+        return self.execute(tool, arguments)
+
+    def execute(self, tool: ToolSpec, args: dict[str, Any]) -> tuple[dict[str, Any], str | None]:
+        """Execute a call whose arguments are already valid."""
+        argjson = canonical_json(args)
+        eff = tool.effect
+        if eff is None:
+            rng = random.Random(stable_seed(self.seed, "call", tool.name, argjson))
+            return self._respond(tool, args, rng, None, None, None), None
+        coll = self._collection(tool)
+        action = eff.action
+        if action in ("create", "update"):
+            missing = self._dangling_reference(tool, coll, args)
+            if missing is not None:
+                return missing, "exec:not_found"
+        if action == "create":
+            n = self.create_counts.get(coll.name, 0)
+            self.create_counts[coll.name] = n + 1
+            rng = random.Random(stable_seed(self.seed, "create", coll.name, n, argjson))
+            rec = ValueGenerator(rng).object(coll.schema, fill_optional=1.0)
+            for k, v in args.items():
+                if k in coll.schema["properties"] and k != coll.id_field:
+                    rec[k] = v
+            rid = self._new_id(coll, rng, {})
+            rec[coll.id_field] = rid
+            self._put(coll, rid, rec)
+            return self._respond(tool, args, rng, rec, None, action), None
+        if action in ("read", "update", "delete"):
+            id_param = eff.id_param or coll.id_field
+            rid = args.get(id_param)
+            rec = self.get(coll, rid)
+            if rec is None:
+                singular = coll.name[:-1] if coll.name.endswith("s") else coll.name
+                return (error_response(404, "not_found", f"{singular} {rid!r} not found", f"/{id_param}"),
+                        "exec:not_found")
+            rng = random.Random(stable_seed(self.seed, action, tool.name, argjson, canonical_json(rec)))
+            if action == "update":
+                rec = {**rec, **{k: v for k, v in args.items() if k in coll.schema["properties"] and k != coll.id_field}}
+                self._put(coll, rid, rec)
+            elif action == "delete":
+                self._put(coll, rid, None)
+            return self._respond(tool, args, rng, rec, None, action), None
+        # list / search
+        rng = random.Random(stable_seed(self.seed, action, tool.name, argjson))
+        found = self._search(coll, args, substring=(action == "search"), rng=rng)
+        return self._respond(tool, args, rng, None, found, action), None
+
+    def _dangling_reference(self, tool: ToolSpec, own: Collection, args: dict[str, Any]) -> dict[str, Any] | None:
+        """A create/update whose argument names another collection's id must point at a live record."""
+        for other in self.registry.toolkit_of(tool.name).collections.values():
+            if other.name != own.name and other.id_field in args and other.id_field != own.id_field:
+                rid = args[other.id_field]
+                if self.get(other, rid) is None:
+                    singular = other.name[:-1] if other.name.endswith("s") else other.name
+                    return error_response(404, "not_found", f"{singular} {rid!r} not found", f"/{other.id_field}")
+        return None
+
+    def _search(self, coll: Collection, args: dict[str, Any], substring: bool, rng: random.Random) -> list[dict[str, Any]]:
+        props = coll.schema["properties"]
+        eq: dict[str, Any] = {}
+        lo: dict[str, Any] = {}
+        hi: dict[str, Any] = {}
+        text: list[str] = []
+        limit = None
+        for k, v in args.items():
+            if k in _LIMIT_NAMES and isinstance(v, int) and k not in props:
+                limit = v
+            elif k in props:
+                eq[k] = v
+            elif k.startswith("min_") and k[4:] in props:
+                lo[k[4:]] = v
+            elif k.startswith("max_") and k[4:] in props:
+                hi[k[4:]] = v
+            elif k in ("query", "q", "keyword", "keywords", "search", "text", "term") and isinstance(v, str):
+                text.append(v.lower())
+
+        def match(rec: dict[str, Any]) -> bool:
+            for k, v in eq.items():
+                rv = rec.get(k)
+                if isinstance(v, str) and isinstance(rv, str):
+                    a, b = v.lower(), rv.lower()
+                    if a != b and not (substring and (a in b)):
+                        return False
+                elif isinstance(v, list) and not isinstance(rv, list):
+                    if rv not in v:
+                        return False
+                elif rv != v:
+                    return False
+            for k, v in lo.items():
+                rv = rec.get(k)
+                if not isinstance(rv, (int, float)) or isinstance(v, bool) or not isinstance(v, (int, float)) or rv < v:
+                    if not (isinstance(rv, str) and isinstance(v, str) and rv >= v):
+                        return False
+            for k, v in hi.items():
+                rv = rec.get(k)
+                if not isinstance(rv, (int, float)) or isinstance(v, bool) or not isinstance(v, (int, float)) or rv > v:
+                    if not (isinstance(rv, str) and isinstance(v, str) and rv <= v):
+                        return False
+            if text:
+                blob = " ".join(str(x) for x in rec.values() if isinstance(x, str)).lower()
+                if not all(t in blob for t in text):
+                    return False
+            return True
+
+        found = [r for r in self.records(coll) if match(r)]
+        if not found and coll.generate_on_search:
+            found = self._discover(coll, eq, lo, hi, text, rng)
+        if limit is not None and limit >= 0:
+            found = found[:limit]
+        return found
+
+    def _discover(self, coll: Collection, eq: dict[str, Any], lo: dict[str, Any], hi: dict[str, Any], text: list[str],
+                  rng: random.Random) -> list[dict[str, Any]]:
+        """Create 1-3 records that satisfy the filters (they existed; the search found them)."""
+        gen = ValueGenerator(rng)
+        props = coll.schema["properties"]
+        base = self._base(coll)
+        out = []
+        for _ in range(rng.randint(1, 3)):
+            rec = gen.object(coll.schema, fill_optional=1.0)
+            for k, v in eq.items():
+                if isinstance(v, list):
+                    v = rng.choice(v) if v else None
+                if v is not None and _type_ok(v, props[k]):
+                    rec[k] = v
+            for k in set(lo) | set(hi):
+                a, b = lo.get(k), hi.get(k)
+                if isinstance(a, (int, float)) or isinstance(b, (int, float)):
+                    a = a if isinstance(a, (int, float)) and not isinstance(a, bool) else (b or 0) * 0.5
+                    b = b if isinstance(b, (int, float)) and not isinstance(b, bool) else a * 1.5 + 1
+                    sub = props[k]
+                    if sub.get("type") == "integer":
+                        rec[k] = rng.randint(int(-(-a // 1)), max(int(-(-a // 1)), int(b)))
+                    else:
+                        rec[k] = round(rng.uniform(float(a), float(b)), 2)
+                        rec[k] = min(max(rec[k], float(a)), float(b))
+                elif isinstance(a, str) or isinstance(b, str):
+                    rec[k] = a if isinstance(a, str) else b
+            if text:
+                for k in ("name", "title", "description", "summary"):
+                    if k in props and props[k].get("type") == "string" and k not in eq:
+                        rec[k] = " ".join(t.title() for t in text) + ("" if k in ("name", "title") else f" {rec.get(k, '')}")
+                        break
+            rid = self._new_id(coll, rng, base)
+            rec[coll.id_field] = rid
+            base[rid] = rec
+            out.append(rec)
+        return out
+
+    # ---- responses ------------------------------------------------------------------------
+    def _respond(self, tool: ToolSpec, args: dict[str, Any], rng: random.Random, record: dict[str, Any] | None,
+                 records: list[dict[str, Any]] | None, action: str | None) -> dict[str, Any]:
+        schema = tool.response
+        if not schema or not schema.get("properties"):
+            if records is not None:
+                return {"results": records, "count": len(records)}
+            if record is not None:
+                return {"status": "deleted", **{k: v for k, v in args.items()}} if action == "delete" else dict(record)
+            return {"status": "success", **args}
+        gen = ValueGenerator(rng)
+        out: dict[str, Any] = {}
+        list_done = False
+        for p, sub in schema["properties"].items():
+            sub = sub if isinstance(sub, dict) else {}
+            t = sub.get("type")
+            if records is not None and not list_done and t == "array" and isinstance(sub.get("items"), dict) \
+                    and sub["items"].get("type", "object") == "object" and "properties" in sub["items"]:
+                out[p] = [self._project(r, sub["items"], gen) for r in records]
+                list_done = True
+            elif records is not None and p in _COUNT_NAMES and t in ("integer", "number"):
+                out[p] = len(records)
+            elif record is not None and p in record and _type_ok(record[p], sub):
+                out[p] = record[p]
+            elif p in args and _type_ok(args[p], sub):
+                out[p] = args[p]
+            elif record is not None and t == "object" and "properties" in sub:
+                out[p] = self._project(record, sub, gen)
+            elif t == "boolean" and p.lower() in _TRUE_FLAGS:
+                out[p] = True
+            elif p.lower() == "status" and action in _STATUS_BY_ACTION and sub.get("enum"):
+                out[p] = next((e for pref in _STATUS_BY_ACTION[action] for e in sub["enum"] if e == pref), gen.value(sub, p))
+            elif p.lower() == "status" and t == "string" and "enum" not in sub and action in _STATUS_BY_ACTION:
+                out[p] = _STATUS_BY_ACTION[action][0]
+            else:
+                out[p] = gen.value(sub, p, depth=1)
+        return out
+
+    def _project(self, rec: dict[str, Any], schema: dict[str, Any], gen: ValueGenerator) -> dict[str, Any]:
+        out = {}
+        for p, sub in schema.get("properties", {}).items():
+            sub = sub if isinstance(sub, dict) else {}
+            if p in rec and _type_ok(rec[p], sub):
+                out[p] = rec[p]
+            else:
+                out[p] = gen.value(sub, p, depth=2)
+        return out

@@ -1,0 +1,470 @@
+"""Tool specs: reading OpenAI, plain, MCP and BFCL tool shapes and toolkits; validation.
+
+Everything is validated before anything is loaded: `ToolRegistry.load` either returns a
+complete registry or raises `SpecError` listing every problem as ``file#/json/pointer: message``.
+See docs/spec_format.md for the format.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Iterable, Sequence
+
+from jsonschema import Draft202012Validator
+from jsonschema.exceptions import SchemaError
+
+ACTIONS = ("create", "read", "update", "delete", "list", "search", "none")
+ID_ACTIONS = ("read", "update", "delete")
+NAME_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_.\-]{0,63}$")
+_BFCL_TYPES = {"dict": "object", "float": "number", "tuple": "array", "double": "number", "int": "integer",
+               "str": "string", "bool": "boolean", "list": "array", "long": "integer"}
+_PY_TYPES = {"string": str, "integer": int, "number": (int, float), "boolean": bool, "array": list, "object": dict,
+             "null": type(None)}
+
+
+@dataclass(frozen=True)
+class SpecProblem:
+    file: str
+    pointer: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.file}#{self.pointer}: {self.message}"
+
+
+class SpecError(ValueError):
+    """Raised with every problem found; ``problems`` holds them."""
+
+    def __init__(self, problems: Sequence[SpecProblem]):
+        self.problems = list(problems)
+        super().__init__("\n".join(str(p) for p in self.problems))
+
+
+@dataclass(frozen=True)
+class Effect:
+    collection: str
+    action: str
+    id_param: str | None = None
+
+
+@dataclass(frozen=True)
+class Collection:
+    name: str
+    schema: dict[str, Any]
+    id_field: str = "id"
+    id_prefix: str = ""
+    initial: int = 10
+    generate_on_search: bool = True
+
+
+@dataclass(frozen=True, eq=False)
+class ToolSpec:
+    """One tool, normalised: ``parameters`` and ``response`` are standard JSON Schema."""
+
+    name: str
+    description: str
+    parameters: dict[str, Any]
+    response: dict[str, Any] | None = None
+    effect: Effect | None = None
+    domain: str = ""
+    source: str = ""
+
+    @property
+    def properties(self) -> dict[str, Any]:
+        return self.parameters.get("properties", {})
+
+    @property
+    def required(self) -> list[str]:
+        return list(self.parameters.get("required", []))
+
+    def openai(self) -> dict[str, Any]:
+        """The tool in OpenAI function format."""
+        return {"type": "function", "function": {"name": self.name, "description": self.description,
+                                                 "parameters": self.parameters}}
+
+
+@dataclass
+class Toolkit:
+    name: str
+    description: str
+    tools: list[ToolSpec]
+    collections: dict[str, Collection] = field(default_factory=dict)
+    source: str = ""
+
+
+def normalise_schema(schema: Any) -> Any:
+    """BFCL dialect -> JSON Schema (``dict``→object, ``float``→number, ``tuple``→array, ``any``→no type)."""
+    if isinstance(schema, list):
+        return [normalise_schema(s) for s in schema]
+    if not isinstance(schema, dict):
+        return schema
+    out: dict[str, Any] = {}
+    for k, v in schema.items():
+        if k == "type":
+            if isinstance(v, str):
+                if v == "any":
+                    continue
+                out[k] = _BFCL_TYPES.get(v, v)
+            elif isinstance(v, list):
+                out[k] = [_BFCL_TYPES.get(t, t) for t in v if t != "any"] or None
+                if out[k] is None:
+                    del out[k]
+            else:
+                out[k] = v
+        elif k == "properties" and isinstance(v, dict):
+            out[k] = {pk: normalise_schema(pv) for pk, pv in v.items()}
+        elif k in ("items", "additionalProperties", "not", "if", "then", "else", "contains") and isinstance(v, (dict, list)):
+            out[k] = normalise_schema(v)
+        elif k in ("anyOf", "oneOf", "allOf", "prefixItems") and isinstance(v, list):
+            out[k] = [normalise_schema(s) for s in v]
+        else:
+            out[k] = v
+    return out
+
+
+class _Checker:
+    """Collects problems for one file."""
+
+    def __init__(self, file: str):
+        self.file = file
+        self.problems: list[SpecProblem] = []
+
+    def add(self, pointer: str, message: str) -> None:
+        self.problems.append(SpecProblem(self.file, pointer, message))
+
+    def schema(self, schema: Any, pointer: str, *, object_required: bool = False) -> bool:
+        if not isinstance(schema, dict):
+            self.add(pointer, f"schema must be an object, got {type(schema).__name__}")
+            return False
+        try:
+            Draft202012Validator.check_schema(schema)
+        except SchemaError as e:
+            sub = "".join(f"/{_esc(p)}" for p in e.absolute_path)
+            self.add(pointer + sub, f"invalid JSON Schema: {e.message}")
+            return False
+        if object_required and schema.get("type", "object") != "object":
+            self.add(pointer + "/type", f"must be 'object', got {schema.get('type')!r}")
+        self._walk(schema, pointer)
+        return True
+
+    def _walk(self, schema: Any, pointer: str) -> None:
+        if not isinstance(schema, dict):
+            return
+        props = schema.get("properties")
+        req = schema.get("required")
+        if isinstance(req, list) and isinstance(props, dict):
+            for i, r in enumerate(req):
+                if r not in props:
+                    self.add(f"{pointer}/required/{i}", f"{r!r} is not a property")
+        elif isinstance(req, list) and req and props is None and schema.get("type") == "object":
+            self.add(f"{pointer}/required", "required names properties but the schema has no 'properties'")
+        t = schema.get("type")
+        if "enum" in schema and isinstance(t, str) and t in _PY_TYPES:
+            for i, v in enumerate(schema["enum"]):
+                if not _is_type(v, t):
+                    self.add(f"{pointer}/enum/{i}", f"{v!r} is not of type {t!r}")
+        if "default" in schema:
+            try:
+                errs = list(Draft202012Validator(schema).iter_errors(schema["default"]))
+            except Exception:  # noqa: BLE001 - any validator failure is reported, never raised
+                errs = []
+            if errs:
+                self.add(f"{pointer}/default", f"default {schema['default']!r} does not match: {errs[0].message}")
+        if isinstance(props, dict):
+            for k, v in props.items():
+                self._walk(v, f"{pointer}/properties/{_esc(k)}")
+        if isinstance(schema.get("items"), dict):
+            self._walk(schema["items"], f"{pointer}/items")
+
+
+def _esc(part: Any) -> str:
+    return str(part).replace("~", "~0").replace("/", "~1")
+
+
+def _is_type(v: Any, t: str) -> bool:
+    if t in ("integer", "number") and isinstance(v, bool):
+        return False
+    if t == "integer":
+        return isinstance(v, int) or (isinstance(v, float) and v.is_integer())
+    return isinstance(v, _PY_TYPES[t])
+
+
+def _parse_tool(raw: Any, pointer: str, chk: _Checker, domain: str, collections: dict[str, Collection] | None) -> ToolSpec | None:
+    if not isinstance(raw, dict):
+        chk.add(pointer, f"a tool must be an object, got {type(raw).__name__}")
+        return None
+    extra: dict[str, Any] = {}
+    ptr = pointer
+    if raw.get("type") == "function" and "function" in raw:
+        if not isinstance(raw["function"], dict):
+            chk.add(pointer + "/function", "must be an object")
+            return None
+        extra = {k: v for k, v in raw.items() if k not in ("type", "function")}
+        raw, ptr = {**raw["function"], **{k: v for k, v in extra.items() if k not in raw["function"]}}, pointer + "/function"
+    name = raw.get("name")
+    if not isinstance(name, str) or not name:
+        chk.add(ptr + "/name", "missing tool name")
+        return None
+    if not NAME_RE.match(name):
+        chk.add(ptr + "/name", f"invalid tool name {name!r} (letters, digits, _ . -, at most 64)")
+    desc = raw.get("description")
+    if not isinstance(desc, str) or not desc.strip():
+        chk.add(ptr + "/description", f"tool {name!r} has no description")
+        desc = ""
+    if "parameters" in raw and "inputSchema" in raw:
+        chk.add(ptr, "give either 'parameters' or 'inputSchema', not both")
+    pkey = "inputSchema" if "inputSchema" in raw else "parameters"
+    params = raw.get(pkey, {"type": "object", "properties": {}})
+    params = normalise_schema(params)
+    if isinstance(params, dict):
+        params = dict(params)
+        params.setdefault("type", "object")
+        params.setdefault("properties", {})
+    ok = chk.schema(params, f"{ptr}/{pkey}", object_required=True)
+    rkeys = [k for k in ("response", "returns", "outputSchema") if k in raw]
+    response = None
+    if len(rkeys) > 1:
+        chk.add(ptr, f"give one response schema, got {rkeys}")
+    if rkeys:
+        response = normalise_schema(raw[rkeys[0]])
+        if not chk.schema(response, f"{ptr}/{rkeys[0]}"):
+            response = None
+    effect = None
+    if "effect" in raw:
+        effect = _parse_effect(raw["effect"], f"{ptr}/effect", chk, params if ok else {}, collections)
+    if not ok:
+        return None
+    return ToolSpec(name=name, description=desc.strip(), parameters=params, response=response, effect=effect,
+                    domain=domain, source=chk.file)
+
+
+def _parse_effect(raw: Any, ptr: str, chk: _Checker, params: dict[str, Any],
+                  collections: dict[str, Collection] | None) -> Effect | None:
+    if not isinstance(raw, dict):
+        chk.add(ptr, "effect must be an object {collection, action}")
+        return None
+    action = raw.get("action")
+    if action not in ACTIONS:
+        chk.add(ptr + "/action", f"unknown action {action!r}; one of {list(ACTIONS)}")
+        return None
+    if action == "none":
+        return None
+    coll_name = raw.get("collection")
+    if collections is None:
+        chk.add(ptr, "effects need a toolkit file with 'collections'")
+        return None
+    if coll_name not in collections:
+        chk.add(ptr + "/collection", f"collection {coll_name!r} is not declared (declared: {sorted(collections)})")
+        return None
+    id_param = raw.get("id_param")
+    if id_param is not None and not isinstance(id_param, str):
+        chk.add(ptr + "/id_param", "must be a string")
+        return None
+    if action in ID_ACTIONS:
+        want = id_param or collections[coll_name].id_field
+        if want not in params.get("properties", {}):
+            chk.add(ptr + ("/id_param" if id_param else "/collection"),
+                    f"{action} needs the id parameter {want!r} in the tool's parameters")
+    return Effect(collection=coll_name, action=action, id_param=id_param)
+
+
+def _parse_collections(raw: Any, ptr: str, chk: _Checker) -> dict[str, Collection]:
+    out: dict[str, Collection] = {}
+    if not isinstance(raw, dict):
+        chk.add(ptr, "collections must be an object mapping names to definitions")
+        return out
+    for cname, c in raw.items():
+        cp = f"{ptr}/{_esc(cname)}"
+        if not isinstance(c, dict):
+            chk.add(cp, "a collection must be an object")
+            continue
+        schema = normalise_schema(c.get("schema"))
+        if schema is None:
+            chk.add(cp + "/schema", "missing record schema")
+            continue
+        if not chk.schema(schema, cp + "/schema", object_required=True):
+            continue
+        id_field = c.get("id_field", "id")
+        if id_field not in schema.get("properties", {}):
+            chk.add(cp + "/id_field", f"{id_field!r} is not a property of the record schema")
+            continue
+        initial = c.get("initial", 10)
+        if not isinstance(initial, int) or isinstance(initial, bool) or not 0 <= initial <= 200:
+            chk.add(cp + "/initial", f"must be an integer in [0, 200], got {initial!r}")
+            continue
+        prefix = c.get("id_prefix", "".join(w[:1] for w in re.split(r"[_\W]+", cname) if w).upper() or "ID")
+        if not isinstance(prefix, str):
+            chk.add(cp + "/id_prefix", "must be a string")
+            continue
+        gos = c.get("generate_on_search", True)
+        if not isinstance(gos, bool):
+            chk.add(cp + "/generate_on_search", "must be true or false")
+            continue
+        out[cname] = Collection(name=cname, schema=schema, id_field=id_field, id_prefix=prefix, initial=initial,
+                                generate_on_search=gos)
+    return out
+
+
+def parse_spec_document(doc: Any, file: str, default_domain: str) -> tuple[list[Toolkit], list[SpecProblem]]:
+    """Parse one decoded JSON document (tool, list of tools, or toolkit)."""
+    chk = _Checker(file)
+    toolkits: list[Toolkit] = []
+    if isinstance(doc, dict) and "tools" in doc:
+        name = doc.get("name", default_domain)
+        if not isinstance(name, str) or not name:
+            chk.add("/name", "toolkit name must be a non-empty string")
+            name = default_domain
+        colls = _parse_collections(doc["collections"], "/collections", chk) if "collections" in doc else {}
+        if not isinstance(doc["tools"], list):
+            chk.add("/tools", "must be a list of tools")
+            return [], chk.problems
+        tools = [_parse_tool(t, f"/tools/{i}", chk, name, colls) for i, t in enumerate(doc["tools"])]
+        toolkits.append(Toolkit(name=name, description=str(doc.get("description", "")),
+                                tools=[t for t in tools if t], collections=colls, source=file))
+    elif isinstance(doc, list):
+        tools = [_parse_tool(t, f"/{i}", chk, default_domain, None) for i, t in enumerate(doc)]
+        toolkits.append(Toolkit(name=default_domain, description="", tools=[t for t in tools if t], source=file))
+    elif isinstance(doc, dict):
+        tool = _parse_tool(doc, "", chk, default_domain, None)
+        toolkits.append(Toolkit(name=default_domain, description="", tools=[tool] if tool else [], source=file))
+    else:
+        chk.add("", f"expected a tool, a list of tools or a toolkit, got {type(doc).__name__}")
+    return toolkits, chk.problems
+
+
+def _spec_files(paths: Iterable[str | Path]) -> tuple[list[Path], list[SpecProblem]]:
+    files: list[Path] = []
+    problems: list[SpecProblem] = []
+    for p in paths:
+        p = Path(p)
+        if p.is_dir():
+            found = sorted(p.glob("*.json"))
+            if not found:
+                problems.append(SpecProblem(str(p), "", "no *.json spec files in this folder"))
+            files.extend(found)
+        elif p.is_file():
+            files.append(p)
+        else:
+            problems.append(SpecProblem(str(p), "", "no such file or folder"))
+    return files, problems
+
+
+class ToolRegistry:
+    """All tools loaded together, by name, with their toolkits."""
+
+    def __init__(self, toolkits: Sequence[Toolkit]):
+        self.toolkits: dict[str, Toolkit] = {}
+        self.tools: dict[str, ToolSpec] = {}
+        self._toolkit_of: dict[str, Toolkit] = {}
+        for tk in toolkits:
+            if tk.name in self.toolkits:  # same domain from several files: merge
+                base = self.toolkits[tk.name]
+                base.tools.extend(tk.tools)
+                base.collections.update(tk.collections)
+                tk = base
+            else:
+                self.toolkits[tk.name] = tk
+            for t in tk.tools:
+                self.tools[t.name] = t
+                self._toolkit_of[t.name] = tk
+
+    def toolkit_of(self, tool_name: str) -> Toolkit:
+        return self._toolkit_of[tool_name]
+
+    def __len__(self) -> int:
+        return len(self.tools)
+
+    def __contains__(self, name: object) -> bool:
+        return name in self.tools
+
+    @classmethod
+    def load(cls, paths: str | Path | Sequence[str | Path] | None = None) -> "ToolRegistry":
+        toolkits, problems = load_toolkits(paths)
+        if problems:
+            raise SpecError(problems)
+        return cls(toolkits)
+
+    @classmethod
+    def from_documents(cls, docs: Sequence[tuple[Any, str]]) -> "ToolRegistry":
+        """Build from already-decoded documents: ``[(doc, name), ...]`` (name = file label / domain)."""
+        toolkits: list[Toolkit] = []
+        problems: list[SpecProblem] = []
+        for doc, label in docs:
+            tks, probs = parse_spec_document(copy.deepcopy(doc), label, Path(label).stem)
+            toolkits += tks
+            problems += probs
+        problems += _duplicate_names(toolkits)
+        if problems:
+            raise SpecError(problems)
+        return cls(toolkits)
+
+
+def _duplicate_names(toolkits: Sequence[Toolkit]) -> list[SpecProblem]:
+    seen: dict[str, str] = {}
+    problems = []
+    for tk in toolkits:
+        for i, t in enumerate(tk.tools):
+            if t.name in seen:
+                problems.append(SpecProblem(tk.source, f"/tools/{i}/name" if tk.source.endswith(".json") else "/name",
+                                            f"duplicate tool name {t.name!r} (also in {seen[t.name]})"))
+            else:
+                seen[t.name] = tk.source
+    return problems
+
+
+def load_toolkits(paths: str | Path | Sequence[str | Path] | None = None) -> tuple[list[Toolkit], list[SpecProblem]]:
+    """Read and validate spec files; returns the toolkits and every problem found."""
+    if paths is None:
+        paths = [bundled_specs_dir()]
+    elif isinstance(paths, (str, Path)):
+        paths = [paths]
+    files, problems = _spec_files(paths)
+    toolkits: list[Toolkit] = []
+    for f in files:
+        try:
+            doc = json.loads(f.read_text(encoding="utf-8"))
+        except UnicodeDecodeError as e:
+            problems.append(SpecProblem(str(f), "", f"not UTF-8 text: {e}"))
+            continue
+        except json.JSONDecodeError as e:
+            problems.append(SpecProblem(str(f), "", f"invalid JSON at line {e.lineno} column {e.colno}: {e.msg}"))
+            continue
+        except RecursionError:
+            problems.append(SpecProblem(str(f), "", "JSON nested too deeply"))
+            continue
+        tks, probs = parse_spec_document(doc, str(f), f.stem)
+        toolkits += tks
+        problems += probs
+    problems += _duplicate_names(toolkits)
+    return toolkits, problems
+
+
+def bundled_specs_dir() -> Path:
+    """The `tool_specs/` folder shipped with the project."""
+    here = Path(__file__).resolve().parent
+    for cand in (here.parent / "tool_specs", here / "tool_specs"):
+        if cand.is_dir():
+            return cand
+    raise FileNotFoundError("bundled tool_specs/ folder not found; pass tool_specs=PATH")
+
+
+_REGISTRY_CACHE: dict[tuple[str, ...], ToolRegistry] = {}
+
+
+def load_registry(paths: str | Path | Sequence[str | Path] | None = None, *, cache: bool = True) -> ToolRegistry:
+    """Load (and cache per resolved path set) a validated registry. Raises `SpecError`."""
+    if paths is None:
+        paths = [bundled_specs_dir()]
+    elif isinstance(paths, (str, Path)):
+        paths = [paths]
+    key = tuple(str(Path(p).resolve()) for p in paths)
+    if cache and key in _REGISTRY_CACHE:
+        return _REGISTRY_CACHE[key]
+    reg = ToolRegistry.load(paths)
+    if cache:
+        _REGISTRY_CACHE[key] = reg
+    return reg
