@@ -1,0 +1,1 @@
+"""One module per `toolenv` subcommand (see `toolenv.cli`)."""
