@@ -72,6 +72,7 @@ class ToolSpec:
     effect: Effect | None = None
     domain: str = ""
     source: str = ""
+    pointer: str = ""  # JSON pointer of the tool inside its source file
 
     @property
     def properties(self) -> dict[str, Any]:
@@ -239,7 +240,7 @@ def _parse_tool(raw: Any, pointer: str, chk: _Checker, domain: str, collections:
     if not ok:
         return None
     return ToolSpec(name=name, description=desc.strip(), parameters=params, response=response, effect=effect,
-                    domain=domain, source=chk.file)
+                    domain=domain, source=chk.file, pointer=ptr)
 
 
 def _parse_effect(raw: Any, ptr: str, chk: _Checker, params: dict[str, Any],
@@ -407,9 +408,9 @@ def _duplicate_names(toolkits: Sequence[Toolkit]) -> list[SpecProblem]:
     seen: dict[str, str] = {}
     problems = []
     for tk in toolkits:
-        for i, t in enumerate(tk.tools):
+        for t in tk.tools:
             if t.name in seen:
-                problems.append(SpecProblem(tk.source, f"/tools/{i}/name" if tk.source.endswith(".json") else "/name",
+                problems.append(SpecProblem(t.source, f"{t.pointer}/name",
                                             f"duplicate tool name {t.name!r} (also in {seen[t.name]})"))
             else:
                 seen[t.name] = tk.source
