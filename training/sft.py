@@ -24,9 +24,10 @@ from training.config import SFTStageConfig
 
 
 def tokenize_rows(rows: Sequence[dict[str, Any]], tokenizer: Any, max_length: int) -> list[dict[str, Any]]:
-    """Rows -> ``{"input_ids", "labels", "difficulty"}``; loss only on assistant-generated tokens."""
+    """Rows -> ``{"input_ids", "labels", "difficulty", "row"}``; loss only on assistant-generated tokens.
+    Rows whose assistant tokens are all cut by ``max_length`` are dropped (``row`` keeps the index)."""
     out = []
-    for row in rows:
+    for ri, row in enumerate(rows):
         tools = row.get("tools")
         tools = json.loads(tools) if isinstance(tools, str) else tools
         enc = tokenizer.apply_chat_template(
@@ -38,7 +39,7 @@ def tokenize_rows(rows: Sequence[dict[str, Any]], tokenizer: Any, max_length: in
         ids, labels = ids[:max_length], labels[:max_length]
         if not any(l != -100 for l in labels):
             continue
-        out.append({"input_ids": ids, "labels": labels, "difficulty": float(row.get("difficulty", 0.0))})
+        out.append({"input_ids": ids, "labels": labels, "difficulty": float(row.get("difficulty", 0.0)), "row": ri})
     return out
 
 

@@ -1,0 +1,106 @@
+"""Stage 1: tasks and SFT rows.
+
+Train and held-out task sets are synthesized from the tool specs (all categories) by
+`toolenv.synth`, split with `toolenv.split` when present, and saved as JSONL in the run directory.
+SFT rows are the oracle's full trajectories played through the env (exactly what
+`toolenv.export` writes: TRL conversational rows with ``messages`` and a ``tools`` JSON string),
+plus ``difficulty`` / ``category`` / ``task_id`` columns for the curriculum.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any, Sequence
+
+from training.config import DataConfig
+
+
+def make_env(tasks_path: str | Path, tool_specs: str | None = None, seed: int = 0, max_steps: int = 12) -> Any:
+    import gymnasium as gym
+
+    import toolenv  # noqa: F401
+
+    kwargs: dict[str, Any] = {"tasks": str(tasks_path), "seed": seed, "max_steps": max_steps}
+    if tool_specs:
+        kwargs["tool_specs"] = tool_specs
+    return gym.make("ToolUse-v0", **kwargs)
+
+
+def env_kwargs(tasks_path: str | Path, tool_specs: str | None = None, max_steps: int = 12) -> dict[str, Any]:
+    kw: dict[str, Any] = {"tasks": str(tasks_path), "max_steps": max_steps}
+    if tool_specs:
+        kw["tool_specs"] = tool_specs
+    return kw
+
+
+def synthesize_tasks(cfg: DataConfig, seed: int) -> tuple[list[Any], list[Any]]:
+    """(train, test) task lists; held-out tasks never share a user request with training tasks."""
+    from toolenv.tasks import load_tasks
+
+    if cfg.train_tasks and cfg.test_tasks:
+        return load_tasks(cfg.train_tasks), load_tasks(cfg.test_tasks)
+    from toolenv.spec import load_registry
+    from toolenv.synth import synthesize
+
+    registry = load_registry(cfg.tool_specs)
+    total = cfg.num_train + cfg.num_test
+    try:
+        from toolenv.split import split_tasks  # type: ignore
+
+        tasks = synthesize(registry, total + total // 4, seed=seed, categories=cfg.categories)
+        train, test = split_tasks(tasks, test_size=cfg.num_test, seed=seed)[:2]
+        return list(train)[: cfg.num_train], list(test)[: cfg.num_test]
+    except ImportError:
+        pass
+    train = synthesize(registry, cfg.num_train, seed=seed, categories=cfg.categories)
+    seen = {t.turns[0].user for t in train}
+    test: list[Any] = []
+    s = seed + 1_000_003
+    while len(test) < cfg.num_test:
+        for t in synthesize(registry, cfg.num_test, seed=s, categories=cfg.categories):
+            if t.turns[0].user not in seen and len(test) < cfg.num_test:
+                seen.add(t.turns[0].user)
+                test.append(t)
+        s += 1
+    return train, test
+
+
+def oracle_rows(env: Any, tasks: Sequence[Any], seed: int = 0) -> list[dict[str, Any]]:
+    """One TRL conversational row per task: the oracle's finished conversation and the tools."""
+    from toolenv.observation import decode_observation
+    from training.rollout import episode_seed, expert_cursor
+
+    rows = []
+    for i, task in enumerate(tasks):
+        c = expert_cursor(env, i, episode_seed(task, seed))
+        messages, tools = decode_observation(c.obs)
+        rows.append({
+            "messages": messages,
+            "tools": json.dumps(tools, ensure_ascii=True),
+            "difficulty": float(task.difficulty),
+            "category": task.category,
+            "task_id": str(task.id),
+            "oracle_return": c.ret,
+            "oracle_success": c.success,
+        })
+    return rows
+
+
+def save_rows(rows: list[dict[str, Any]], path: str | Path) -> None:
+    from training.io import atomic_write_text
+
+    atomic_write_text(path, "".join(json.dumps(r, ensure_ascii=True) + "\n" for r in rows))
+
+
+def load_rows(path: str | Path) -> list[dict[str, Any]]:
+    return [json.loads(line) for line in Path(path).read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+def corpus_lines(env_tasks_path: str | Path, tool_specs: str | None, num_tasks: int, seed: int) -> list[str]:
+    """Tokenizer corpus: oracle conversations of training tasks rendered with the tiny template."""
+    try:
+        from agents.tiny import tiny_corpus
+    except ImportError:
+        return [json.dumps(r) for r in load_rows(Path(env_tasks_path).with_name("sft_rows.jsonl"))][:num_tasks]
+    return tiny_corpus(tool_specs=tool_specs, num_tasks=num_tasks, seed=seed, tasks=str(env_tasks_path))

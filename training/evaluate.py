@@ -1,0 +1,46 @@
+"""Stage 8: evaluation of a policy on held-out tasks, by category, with `toolenv.evaluation`
+(the code behind `toolenv eval`) and `agents.HFAgent` (greedy, batched)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from training.config import COMPLEX_CATEGORIES, EvalConfig
+
+
+def make_agent(model: Any, tokenizer: Any, max_new_tokens: int) -> Any:
+    from agents.hf import HFAgent
+
+    tokenizer.padding_side = "left"
+    model.eval()
+    return HFAgent(model, tokenizer, max_new_tokens=max_new_tokens, do_sample=False, prefix_cache=False)
+
+
+def add_aggregates(report: dict[str, Any]) -> dict[str, Any]:
+    """Add success over the complex categories (parallel, parallel_multiple, multi_step)."""
+    cats = report.get("by_category", {})
+    n = sum(cats[c]["episodes"] for c in COMPLEX_CATEGORIES if c in cats)
+    s = sum(cats[c]["success_rate"] * cats[c]["episodes"] for c in COMPLEX_CATEGORIES if c in cats)
+    report["complex"] = {"episodes": n, "success_rate": s / n if n else 0.0}
+    return report
+
+
+def evaluate_policy(model: Any, tokenizer: Any, env_kwargs: dict[str, Any], cfg: EvalConfig, seed: int = 0,
+                    progress: bool = True) -> dict[str, Any]:
+    from toolenv.evaluation import evaluate
+
+    agent = make_agent(model, tokenizer, cfg.max_new_tokens)
+    report = evaluate(agent, dict(env_kwargs, max_steps=cfg.max_turns), episodes=cfg.max_tasks, seed=seed,
+                      batch_size=cfg.batch_size, progress=progress)
+    return add_aggregates(report)
+
+
+def rollout_records(model: Any, tokenizer: Any, env_kwargs: dict[str, Any], task_indices: list[int], seed: int,
+                    batch_size: int, max_new_tokens: int, max_turns: int, progress: bool = True) -> list[dict[str, Any]]:
+    """One greedy episode per task index; records with success, return and deficiency codes."""
+    from toolenv.evaluation import rollout
+
+    agent = make_agent(model, tokenizer, max_new_tokens)
+    seeds = [seed + i for i in range(len(task_indices))]
+    return rollout(agent, dict(env_kwargs, max_steps=max_turns), task_indices, seeds, batch_size=batch_size,
+                   progress=progress, desc="deficiency rollouts")

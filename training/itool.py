@@ -1,0 +1,390 @@
+"""The iTool pipeline end to end, resumable:
+
+    data -> model -> warm-up SFT (easy to hard) -> eval
+         -> for each round: deficiencies -> MCTS -> pairs -> preference optimisation -> eval
+         [-> continued-SFT baseline with the rounds' optimizer steps -> eval]
+         [-> random-order warm-up -> eval]
+         -> report.md
+
+    python -m training.itool --config configs/demo.yaml [--output-dir DIR] [--smoke]
+
+Every stage writes into a temp folder renamed into place with a DONE marker (`training.io`);
+rerunning the same command skips finished stages, so a killed run resumes where it stopped.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from training.config import ITOOLConfig, load_config, save_config
+from training.io import StageDir, atomic_write_json, atomic_write_text, is_done, read_done
+
+
+def log(msg: str) -> None:
+    print(f"[itool {time.strftime('%H:%M:%S')}] {msg}", flush=True)
+
+
+class Run:
+    def __init__(self, cfg: ITOOLConfig):
+        self.cfg = cfg
+        self.dir = Path(cfg.output_dir)
+        self.dir.mkdir(parents=True, exist_ok=True)
+        self.t0 = time.time()
+
+    # ------------------------------------------------------------------ paths
+    @property
+    def train_tasks(self) -> Path:
+        return self.dir / "data" / "train.jsonl"
+
+    @property
+    def test_tasks(self) -> Path:
+        return self.dir / "data" / "test.jsonl"
+
+    def stage(self, name: str) -> Path:
+        return self.dir / name
+
+    def env_kwargs(self, which: str) -> dict[str, Any]:
+        from training.data import env_kwargs
+
+        path = self.train_tasks if which == "train" else self.test_tasks
+        return env_kwargs(path, self.cfg.data.tool_specs)
+
+    # ------------------------------------------------------------------ stage 1: data
+    def data(self) -> None:
+        d = self.stage("data")
+        if is_done(d):
+            return
+        from toolenv.tasks import save_tasks
+        from training.data import make_env, oracle_rows, save_rows, synthesize_tasks
+
+        log("data: synthesizing tasks")
+        sd = StageDir(d)
+        with sd as tmp:
+            train, test = synthesize_tasks(self.cfg.data, self.cfg.seed)
+            save_tasks(train, tmp / "train.jsonl")
+            save_tasks(test, tmp / "test.jsonl")
+            env = make_env(tmp / "train.jsonl", self.cfg.data.tool_specs, seed=self.cfg.seed)
+            rows = oracle_rows(env, train, self.cfg.seed)
+            env.close()
+            save_rows(rows, tmp / "sft_rows.jsonl")
+            from collections import Counter
+
+            stats = {
+                "train": len(train), "test": len(test),
+                "train_by_category": dict(Counter(t.category for t in train)),
+                "test_by_category": dict(Counter(t.category for t in test)),
+                "oracle_success": sum(r["oracle_success"] for r in rows) / max(1, len(rows)),
+            }
+            atomic_write_json(tmp / "stats.json", stats)
+            sd.info.update(stats)
+        log(f"data: {len(train)} train / {len(test)} test tasks")
+
+    def rows(self) -> list[dict[str, Any]]:
+        from training.data import load_rows
+
+        return load_rows(self.stage("data") / "sft_rows.jsonl")
+
+    # ------------------------------------------------------------------ stage 2: model
+    def model_init(self) -> Path:
+        d = self.stage("model-init")
+        if is_done(d):
+            return d
+        from training.data import corpus_lines
+        from training.model import prepare_model_dir
+
+        log("model: building the initial policy")
+        with StageDir(d) as tmp:
+            corpus = None
+            if not self.cfg.model.model_name_or_path:
+                corpus = corpus_lines(self.train_tasks, self.cfg.data.tool_specs, min(800, self.cfg.data.num_train), self.cfg.seed)
+            prepare_model_dir(self.cfg.model, tmp, corpus, self.cfg.seed, self.cfg.data.tool_specs)
+        return d
+
+    # ------------------------------------------------------------------ helpers
+    def load(self, path: Path):
+        from training.model import load_model, load_tokenizer
+
+        return load_model(path, self.cfg.model), load_tokenizer(path)
+
+    def examples(self, tokenizer: Any) -> list[dict[str, Any]]:
+        from training.sft import tokenize_rows
+
+        if not hasattr(self, "_examples"):
+            self._examples = tokenize_rows(self.rows(), tokenizer, self.cfg.sft.max_length)
+        return self._examples
+
+    # ------------------------------------------------------------------ stage 3: warm-up SFT
+    def sft(self, name: str = "sft", curriculum: str | None = None) -> Path:
+        d = self.stage(name)
+        if is_done(d):
+            return d
+        from training.model import lora_config, save_policy
+        from training.sft import train_sft
+
+        init = self.model_init()
+        model, tok = self.load(init)
+        ex = self.examples(tok)
+        log(f"{name}: {len(ex)} examples, curriculum={curriculum or self.cfg.sft.curriculum}")
+        with StageDir(d) as tmp:
+            res = train_sft(model, tok, ex, self.cfg.sft, tmp / "trainer", seed=self.cfg.seed,
+                            peft_config=lora_config(self.cfg.model), report_to=self.cfg.report_to, order=curriculum)
+            shutil.rmtree(tmp / "trainer", ignore_errors=True)
+            save_policy(res["model"], tok, tmp)
+            info = {k: v for k, v in res.items() if k != "model"}
+            atomic_write_json(tmp / "train_log.json", info)
+        log(f"{name}: {res['steps']} steps, loss {res['train_loss']:.3f}, {res['runtime_s']:.0f}s")
+        return d
+
+    # ------------------------------------------------------------------ stage 8: evaluation
+    def evaluate(self, name: str, policy_dir: Path, stage: str, rnd: int) -> dict[str, Any]:
+        d = self.stage(f"eval/{name}")
+        if is_done(d):
+            return json.loads((d / "report.json").read_text())
+        from training.evaluate import evaluate_policy
+
+        model, tok = self.load(policy_dir)
+        log(f"eval {name}: held-out tasks")
+        with StageDir(d) as tmp:
+            rep = evaluate_policy(model, tok, self.env_kwargs("test"), self.cfg.eval, seed=self.cfg.seed + 17)
+            rep.update(stage=stage, round=rnd, name=name, policy=str(policy_dir))
+            atomic_write_json(tmp / "report.json", rep)
+        log(f"eval {name}: success {rep['success_rate']:.3f} (complex {rep['complex']['success_rate']:.3f}), "
+            f"reward {rep['mean_reward']:.3f}")
+        self.write_metrics()
+        return rep
+
+    def write_metrics(self) -> None:
+        """metrics.jsonl: one line per finished evaluation (rebuilt, so resumes never duplicate)."""
+        lines = []
+        for rep in self.eval_reports():
+            lines.append(json.dumps({
+                "name": rep["name"], "stage": rep["stage"], "round": rep["round"],
+                "success_rate": rep["success_rate"], "mean_reward": rep["mean_reward"],
+                "complex_success_rate": rep["complex"]["success_rate"],
+                "by_category": {c: {"success_rate": b["success_rate"], "mean_reward": b["mean_reward"],
+                                    "episodes": b["episodes"]} for c, b in rep["by_category"].items()},
+                "deficiencies": rep["deficiencies"],
+            }, sort_keys=True))
+        atomic_write_text(self.dir / "metrics.jsonl", "".join(x + "\n" for x in lines))
+
+    def eval_reports(self) -> list[dict[str, Any]]:
+        root = self.dir / "eval"
+        reps = []
+        if root.exists():
+            for d in root.iterdir():
+                if is_done(d):
+                    r = json.loads((d / "report.json").read_text())
+                    r["_t"] = read_done(d).get("finished_at", "")
+                    reps.append(r)
+        order = {"sft": 0, "round": 1, "baseline": 2, "random_order": 3}
+        reps.sort(key=lambda r: (order.get(r["stage"], 9), r["round"], r["_t"]))
+        return reps
+
+    # ------------------------------------------------------------------ one round
+    def round(self, k: int, policy_in: Path) -> Path:
+        out = self.stage(f"round-{k}/policy")
+        if is_done(out):
+            return out
+        cfg = self.cfg
+        selected = self.deficiency(k, policy_in)
+        pairs_dir = self.mcts(k, policy_in, selected)
+        from training.dpo import train_preference
+        from training.model import lora_config, save_policy
+        from training.pairs import load_pairs
+
+        rows = load_pairs(str(pairs_dir)) if (pairs_dir / "dataset_info.json").exists() else []
+        model, tok = self.load(policy_in)
+        log(f"round {k}: preference optimisation ({cfg.preference.loss_type}) on {len(rows)} pairs")
+        with StageDir(out) as tmp:
+            res = train_preference(model, tok, rows, cfg.preference, tmp / "trainer", seed=cfg.seed + k,
+                                   peft_config=lora_config(cfg.model), report_to=cfg.report_to)
+            shutil.rmtree(tmp / "trainer", ignore_errors=True)
+            save_policy(res["model"], tok, tmp)
+            info = {kk: v for kk, v in res.items() if kk != "model"}
+            info["pairs"] = len(rows)
+            atomic_write_json(tmp / "train_log.json", info)
+        log(f"round {k}: {res['steps']} preference steps")
+        return out
+
+    def deficiency(self, k: int, policy_in: Path) -> list[dict[str, Any]]:
+        d = self.stage(f"round-{k}/deficiency")
+        if is_done(d):
+            return json.loads((d / "selected.json").read_text())
+        from training.deficiency import ground_truth_nll, sample_indices, select_deficient
+        from training.evaluate import rollout_records
+
+        cfg = self.cfg
+        model, tok = self.load(policy_in)
+        ex_all = self.examples(tok)
+        n = len(self.rows())
+        idx = sample_indices(n, cfg.deficiency.max_tasks, cfg.seed * 101 + k)
+        log(f"round {k}: deficiency rollouts on {len(idx)} training tasks")
+        with StageDir(d) as tmp:
+            recs = rollout_records(model, tok, self.env_kwargs("train"), idx, cfg.seed + 1000 * k,
+                                   cfg.deficiency.batch_size, cfg.deficiency.max_new_tokens, cfg.mcts.max_turns)
+            by_row = {e["row"]: e for e in ex_all}
+            have = [i for i in idx if i in by_row]
+            nll_vals = ground_truth_nll(model, [by_row[i] for i in have], cfg.deficiency.batch_size)
+            nll = dict(zip(have, nll_vals))
+            selected, summary = select_deficient(recs, nll, cfg.deficiency)
+            atomic_write_json(tmp / "selected.json", selected)
+            atomic_write_json(tmp / "summary.json", summary)
+        log(f"round {k}: {summary['failed']} failed, {len(selected)} selected; deficiencies {summary['deficiency_counts']}")
+        return selected
+
+    def mcts(self, k: int, policy_in: Path, selected: list[dict[str, Any]]) -> Path:
+        d = self.stage(f"pairs/round-{k}")
+        if is_done(d):
+            return d
+        from tqdm.auto import tqdm
+
+        from toolenv.tasks import load_tasks
+        from training.data import make_env
+        from training.mcts import MCTS
+        from training.pairs import pair_stats, pairs_from_tree, save_pairs
+        from training.policy import Policy
+        from training.rollout import episode_seed, expert_cursor, start
+
+        cfg = self.cfg
+        model, tok = self.load(policy_in)
+        model.eval()
+        policy = Policy(model, tok)
+        tasks = load_tasks(self.train_tasks)
+        env = make_env(self.train_tasks, cfg.data.tool_specs, seed=cfg.seed)
+        log(f"round {k}: MCTS on {len(selected)} deficient tasks")
+        all_rows: list[dict[str, Any]] = []
+        per_task = []
+        t0 = time.time()
+        with StageDir(d) as tmp:
+            for s in tqdm(selected, desc=f"MCTS round {k}", leave=False):
+                ti = s["task_index"]
+                task = tasks[ti]
+                seed = episode_seed(task, cfg.seed)
+                norm = expert_cursor(env, ti, seed).ret
+                root = start(env, ti, seed)
+                mcfg = cfg.mcts
+                search = MCTS(policy, env, mcfg)
+                res = search.search(root, norm, task_key=f"{k}:{task.id}")
+                rows = pairs_from_tree(res, env, task, cfg.pairs)
+                all_rows.extend(rows)
+                per_task.append({"task_id": task.id, "category": task.category, "pairs": len(rows),
+                                 "root_value": res.root.Q,
+                                 "best_leaf": max((n.value for n in res.nodes if n.value is not None), default=None),
+                                 **res.stats})
+            if all_rows:
+                save_pairs(all_rows, str(tmp))
+            secs = time.time() - t0
+            stats = {
+                "tasks": len(per_task),
+                "pairs": pair_stats(all_rows),
+                "nodes": sum(p["nodes"] for p in per_task),
+                "expansions": sum(p["expansions"] for p in per_task),
+                "leaf_evaluations": sum(p["leaf_evaluations"] for p in per_task),
+                "seconds": round(secs, 2),
+                "expansions_per_second": sum(p["expansions"] for p in per_task) / max(secs, 1e-9),
+                "solved_by_search": sum(1 for p in per_task if (p["best_leaf"] or 0) >= cfg.pairs.right_threshold),
+                "per_task": per_task,
+            }
+            atomic_write_json(tmp / "mcts_stats.json", stats)
+        env.close()
+        log(f"round {k}: {len(all_rows)} pairs from {len(per_task)} trees in {secs:.0f}s "
+            f"({stats['expansions']} expansions, {stats['leaf_evaluations']} leaves)")
+        return d
+
+    # ------------------------------------------------------------------ baselines
+    def preference_steps(self) -> int:
+        total = 0
+        for k in range(1, self.cfg.rounds + 1):
+            p = self.stage(f"round-{k}/policy") / "train_log.json"
+            if p.exists():
+                total += int(json.loads(p.read_text())["steps"])
+        return total
+
+    def baseline(self, sft_dir: Path) -> Path | None:
+        """Warm-up SFT continued for the same number of optimizer steps as the rounds used."""
+        d = self.stage("baseline")
+        if is_done(d):
+            return d
+        steps = self.preference_steps()
+        if steps <= 0:
+            return None
+        from training.model import lora_config, save_policy
+        from training.sft import train_sft
+
+        model, tok = self.load(sft_dir)
+        log(f"baseline: continuing SFT for {steps} steps (the rounds' optimizer steps)")
+        with StageDir(d) as tmp:
+            res = train_sft(model, tok, self.examples(tok), self.cfg.sft, tmp / "trainer", seed=self.cfg.seed + 99,
+                            max_steps=steps, peft_config=lora_config(self.cfg.model), order="random")
+            shutil.rmtree(tmp / "trainer", ignore_errors=True)
+            save_policy(res["model"], tok, tmp)
+            atomic_write_json(tmp / "train_log.json", {k: v for k, v in res.items() if k != "model"})
+        return d
+
+    # ------------------------------------------------------------------ all
+    def run(self) -> int:
+        cfg = self.cfg
+        save_config(cfg, self.dir / "config.yaml")
+        self.data()
+        sft_dir = self.sft()
+        self.evaluate("sft", sft_dir, "sft", 0)
+        policy = sft_dir
+        for k in range(1, cfg.rounds + 1):
+            policy = self.round(k, policy)
+            self.evaluate(f"round-{k}", policy, "round", k)
+        if cfg.baseline:
+            b = self.baseline(sft_dir)
+            if b is not None:
+                self.evaluate("baseline", b, "baseline", cfg.rounds)
+        if cfg.random_order_baseline:
+            r = self.sft("sft-random", curriculum="random")
+            self.evaluate("sft-random", r, "random_order", 0)
+        from training.report import write_report
+
+        write_report(self.dir)
+        log(f"done in {time.time() - self.t0:.0f}s; report: {self.dir / 'report.md'}")
+        return 0
+
+
+def build_parser(p: argparse.ArgumentParser | None = None) -> argparse.ArgumentParser:
+    p = p or argparse.ArgumentParser(prog="python -m training.itool", description=__doc__.split("\n\n")[0])
+    p.add_argument("--config", default="configs/demo.yaml", help="YAML run config (default configs/demo.yaml)")
+    p.add_argument("--output-dir", default=None, help="run directory (overrides output_dir in the config)")
+    p.add_argument("--smoke", action="store_true", help="tiny budgets: every stage in a few minutes")
+    p.add_argument("--rounds", type=int, default=None, help="override the number of rounds")
+    p.add_argument("--seed", type=int, default=None, help="override the seed")
+    return p
+
+
+def main_args(args: argparse.Namespace) -> int:
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+    over: dict[str, Any] = {}
+    if args.output_dir:
+        over["output_dir"] = args.output_dir
+    if args.rounds is not None:
+        over["rounds"] = args.rounds
+    if args.seed is not None:
+        over["seed"] = args.seed
+    cfg = load_config(args.config, smoke=args.smoke, overrides=over)
+    import torch
+
+    if cfg.threads:
+        torch.set_num_threads(cfg.threads)
+    torch.manual_seed(cfg.seed)
+    return Run(cfg).run()
+
+
+def main(argv: list[str] | None = None) -> int:
+    return main_args(build_parser().parse_args(argv))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

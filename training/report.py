@@ -1,0 +1,132 @@
+"""report.md with PNG plots: success by category per evaluation, deficiency counts per round,
+MCTS statistics. Reads only the run directory (works on a partial run)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from training.io import atomic_write_text, is_done, read_jsonl
+
+
+def _plots(run: Path, metrics: list[dict[str, Any]], rounds: list[dict[str, Any]]) -> list[str]:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    out = []
+    (run / "plots").mkdir(exist_ok=True)
+    if metrics:
+        cats = sorted({c for m in metrics for c in m["by_category"]})
+        fig, ax = plt.subplots(figsize=(10, 4))
+        w = 0.8 / len(metrics)
+        for j, m in enumerate(metrics):
+            xs = [i + j * w for i in range(len(cats))]
+            ax.bar(xs, [100 * m["by_category"].get(c, {}).get("success_rate", 0) for c in cats], w, label=m["name"])
+        ax.set_xticks([i + 0.4 - w / 2 for i in range(len(cats))], cats, rotation=20, fontsize=8)
+        ax.set_ylabel("held-out success %")
+        ax.legend(fontsize=8)
+        ax.set_title("Success by category per evaluation")
+        fig.tight_layout()
+        fig.savefig(run / "plots" / "success_by_category.png", dpi=90)
+        plt.close(fig)
+        out.append("plots/success_by_category.png")
+    if rounds:
+        codes = sorted({c for r in rounds for c in r["deficiency"].get("deficiency_counts", {})})
+        if codes:
+            fig, ax = plt.subplots(figsize=(10, 4))
+            w = 0.8 / len(rounds)
+            for j, r in enumerate(rounds):
+                xs = [i + j * w for i in range(len(codes))]
+                ax.bar(xs, [r["deficiency"]["deficiency_counts"].get(c, 0) for c in codes], w, label=f"round {r['round']}")
+            ax.set_xticks([i + 0.4 - w / 2 for i in range(len(codes))], codes, rotation=30, fontsize=7, ha="right")
+            ax.set_ylabel("count in training rollouts")
+            ax.legend(fontsize=8)
+            ax.set_title("Deficiency codes per round (policy rollouts on training tasks)")
+            fig.tight_layout()
+            fig.savefig(run / "plots" / "deficiencies.png", dpi=90)
+            plt.close(fig)
+            out.append("plots/deficiencies.png")
+        fig, axes = plt.subplots(1, 2, figsize=(10, 3.5))
+        ks = [r["round"] for r in rounds]
+        axes[0].bar([str(k) for k in ks], [r["mcts"].get("pairs", {}).get("pairs", 0) for r in rounds], label="pairs")
+        axes[0].set_title("pairs per round")
+        axes[0].set_xlabel("round")
+        where = sorted({w for r in rounds for w in r["mcts"].get("pairs", {}).get("diverge_where", {})})
+        bottom = [0] * len(rounds)
+        for wname in where:
+            vals = [r["mcts"].get("pairs", {}).get("diverge_where", {}).get(wname, 0) for r in rounds]
+            axes[1].bar([str(k) for k in ks], vals, bottom=bottom, label=wname)
+            bottom = [b + v for b, v in zip(bottom, vals)]
+        axes[1].set_title("where pairs diverge")
+        axes[1].legend(fontsize=7)
+        fig.tight_layout()
+        fig.savefig(run / "plots" / "mcts.png", dpi=90)
+        plt.close(fig)
+        out.append("plots/mcts.png")
+    return out
+
+
+def write_report(run: str | Path) -> Path:
+    run = Path(run)
+    metrics = read_jsonl(run / "metrics.jsonl")
+    rounds = []
+    k = 1
+    while (run / f"round-{k}").exists() or (run / "pairs" / f"round-{k}").exists():
+        r: dict[str, Any] = {"round": k, "deficiency": {}, "mcts": {}, "train": {}}
+        d = run / f"round-{k}" / "deficiency"
+        if is_done(d):
+            r["deficiency"] = json.loads((d / "summary.json").read_text())
+        p = run / "pairs" / f"round-{k}"
+        if is_done(p):
+            r["mcts"] = json.loads((p / "mcts_stats.json").read_text())
+        t = run / f"round-{k}" / "policy"
+        if is_done(t):
+            r["train"] = json.loads((t / "train_log.json").read_text())
+        rounds.append(r)
+        k += 1
+    plots = _plots(run, metrics, rounds)
+    L = ["# iTool run report", "", f"Run directory: `{run}`", ""]
+    if metrics:
+        cats = sorted({c for m in metrics for c in m["by_category"]})
+        L += ["## Held-out success by category (%)", "",
+              "| evaluation | " + " | ".join(cats) + " | complex | all | mean reward |",
+              "|---" * (len(cats) + 4) + "|"]
+        for m in metrics:
+            L.append(f"| {m['name']} | " + " | ".join(
+                f"{100 * m['by_category'].get(c, {}).get('success_rate', 0):.1f}" for c in cats)
+                + f" | {100 * m['complex_success_rate']:.1f} | {100 * m['success_rate']:.1f} | {m['mean_reward']:.3f} |")
+        L.append("")
+        L.append("complex = parallel, parallel_multiple and multi_step together.")
+        L.append("")
+    for r in rounds:
+        L += [f"## Round {r['round']}", ""]
+        d = r["deficiency"]
+        if d:
+            L.append(f"- deficiency rollouts: {d['rolled_out']} training tasks, success {100 * d['success_rate']:.1f}%, "
+                     f"{d['failed']} failed, {d['high_perplexity']} in the top perplexity fraction, {d['selected']} selected "
+                     f"({d['selected_by_category']})")
+            L.append(f"- deficiency codes: {d['deficiency_counts']}")
+        m = r["mcts"]
+        if m:
+            ps = m.get("pairs", {})
+            L.append(f"- MCTS: {m['tasks']} trees, {m['nodes']} nodes, {m['expansions']} expansions, "
+                     f"{m['leaf_evaluations']} env-scored leaves, {m['seconds']}s "
+                     f"({m['expansions_per_second']:.2f} expansions/s); search found a right answer on "
+                     f"{m['solved_by_search']} tasks")
+            L.append(f"- pairs: {ps.get('pairs', 0)} (by source {ps.get('by_source', {})}; diverge at "
+                     f"{ps.get('diverge_where', {})}; by turn {ps.get('by_turn', {})}; mean value gap "
+                     f"{ps.get('mean_gap', 0):.2f})")
+        t = r["train"]
+        if t:
+            loss = t.get("train_loss")
+            L.append(f"- preference optimisation: {t.get('steps')} steps on {t.get('pairs')} pairs, "
+                     f"train loss {loss if loss is None else round(loss, 4)}")
+        L.append("")
+    for p in plots:
+        L += [f"![{Path(p).stem}]({p})", ""]
+    path = run / "report.md"
+    atomic_write_text(path, "\n".join(L) + "\n")
+    return path
