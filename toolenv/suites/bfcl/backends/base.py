@@ -1,0 +1,39 @@
+"""Shared pieces of the multi-turn backends.
+
+A backend is a plain class whose public methods are the tools of its function doc (same names,
+same parameter order, same defaults). Its *public* instance attributes are its state: the
+official state check compares them with ``==`` between the model's and the ground truth's
+instances, so everything that must not be compared (current directory, random generators, ...)
+is kept in attributes starting with ``_``.
+"""
+
+from __future__ import annotations
+
+import copy
+import random
+from typing import Any
+
+
+class Backend:
+    """Base class: ``_load_scenario(config)`` fills the state from ``initial_config[ClassName]``."""
+
+    #: default public state; each key may be overridden by the entry's initial_config
+    DEFAULT_STATE: dict[str, Any] = {}
+    #: seed of the private random generator (ids), fixed so that runs are deterministic
+    SEED: int | None = None
+
+    def __init__(self) -> None:
+        self._random = random.Random(self.SEED) if self.SEED is not None else None
+        for k, v in self.DEFAULT_STATE.items():
+            setattr(self, k, copy.deepcopy(v))
+
+    def _load_scenario(self, scenario: dict[str, Any], long_context: bool = False) -> None:
+        for k, v in self.DEFAULT_STATE.items():
+            setattr(self, k, copy.deepcopy(scenario[k]) if k in scenario else copy.deepcopy(v))
+
+    def _public_state(self) -> dict[str, Any]:
+        return {k: v for k, v in vars(self).items() if not k.startswith("_")}
+
+
+def is_number(x: Any) -> bool:
+    return isinstance(x, (int, float)) and not isinstance(x, bool)

@@ -1,0 +1,426 @@
+"""BFCL suites: every entry of a category becomes a task; episodes score with the official rules.
+
+Single-turn (``simple_python``, ``multiple``, ``parallel``, ``parallel_multiple``, ``irrelevance``,
+``live_*``): the episode ends after the agent's first action. The action text is decoded with the
+official prompt-style decoder (``[f(a=1)]``); if that fails and the env's parser found calls
+(JSON / ``<tool_call>`` formats), those calls are scored as function-calling output
+(``[{name: json_args}]``). Reward 1.0 on success, 0.0 on failure; ``info["success"]`` and
+``info["bfcl_error_type"]`` (official error string, None on success).
+
+Multi-turn (``multi_turn_base``): within a turn, an action with calls executes them on the
+entry's backends (one tool message per call, ``tool_call_id`` in order); an action without calls
+ends the turn, which is then checked (state and response, official rules), and the next user turn
+arrives. Each turn that passes pays ``1/len(turns)`` when it ends, so the return is the fraction
+of turns passed; ``info["success"]`` (all turns pass, i.e. the official verdict) and
+``info["bfcl_error_type"]`` come on the last step. More than ``max_steps_per_turn`` call steps in
+one turn end the episode as ``multi_turn:force_terminated``.
+"""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+import json
+from typing import Any
+
+from toolenv.episode import Episode, StepOutcome, Suite
+from toolenv.parse import ParsedAction
+from toolenv.suites.bfcl.checker import check_single
+from toolenv.suites.bfcl.data import call_to_keywords, is_multi_turn, load_category
+from toolenv.suites.bfcl.decode import DecodeError, decode_ast_prompting, decode_execute_prompting, to_execution_list
+from toolenv.suites.bfcl.multi_turn import TurnChecker
+from toolenv.tasks import GTCall, Task, Turn
+
+MAX_STEPS_PER_TURN = 20
+END_TURN_TEXT = "I have completed your request."
+NO_CALL_TEXT = "None of the available functions can be used for this request."
+
+_DEFICIENCY = {
+    "ast_decoder:decoder_failed": "format:unparseable",
+    "ast_decoder:decoder_wrong_output_format": "format:unparseable",
+    "simple_function_checker:wrong_func_name": "call:wrong_tool",
+    "simple_function_checker:missing_required": "args:missing_required",
+    "simple_function_checker:missing_optional": "args:missing_required",
+    "simple_function_checker:unexpected_param": "args:unexpected",
+    "simple_function_checker:unclear": "args:value",
+    "type_error:simple": "args:type",
+    "type_error:nested": "args:type",
+    "value_error:string": "args:value",
+    "value_error:list/tuple": "args:value",
+    "value_error:dict_key": "args:value",
+    "value_error:dict_value": "args:value",
+    "value_error:list_dict_count": "args:value",
+    "value_error:others": "args:value",
+    "dict_checker:unclear": "args:value",
+    "list_dict_checker:unclear": "args:value",
+    "irrelevance_error:decoder_success": "relevance:call_when_none_needed",
+    "relevance_error:decoder_failed": "relevance:no_call_when_needed",
+    "multi_turn:empty_turn_model_response": "calls:missing",
+    "multi_turn:instance_state_mismatch": "state:mismatch",
+    "multi_turn:execution_response_mismatch": "response:mismatch",
+    "multi_turn:force_terminated": "calls:extra",
+    "multi_turn:inference_error": "format:unparseable",
+}
+
+
+def deficiency_for(error_type: str | None, error: Any = None, n_decoded: int | None = None, n_expected: int | None = None, attempted_call: bool = True) -> list[str]:
+    """Our deficiency codes for an official BFCL error type."""
+    if error_type is None:
+        return []
+    if error_type.endswith(":wrong_count"):
+        if not n_decoded:
+            return ["relevance:no_call_when_needed"]
+        return ["calls:missing" if n_expected is not None and n_decoded < n_expected else "calls:extra"]
+    if error_type == "ast_decoder:decoder_failed" and not attempted_call:
+        return ["relevance:no_call_when_needed"]
+    if error_type == "parallel_function_checker_no_order:cannot_find_match":
+        for item in error or []:
+            if isinstance(item, dict):
+                for sub in item.values():
+                    if isinstance(sub, dict) and sub.get("sub_error_type") in _DEFICIENCY:
+                        return [_DEFICIENCY[sub["sub_error_type"]]]
+        return ["args:value"]
+    return [_DEFICIENCY.get(error_type, "args:value")]
+
+
+# --------------------------------------------------------------------------- tools
+_TYPE = {"dict": "object", "float": "number", "tuple": "array", "integer": "integer", "string": "string", "boolean": "boolean", "array": "array", "object": "object", "number": "number"}
+
+
+def _schema(s: dict[str, Any]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    t = s.get("type")
+    if t in _TYPE:
+        out["type"] = _TYPE[t]
+    for k, v in s.items():
+        if k in ("type", "optional"):
+            continue
+        if k == "properties" and isinstance(v, dict):
+            out[k] = {p: _schema(ps) if isinstance(ps, dict) else ps for p, ps in v.items()}
+        elif k in ("items", "additionalProperties") and isinstance(v, dict):
+            out[k] = _schema(v)
+        else:
+            out[k] = v
+    return out
+
+
+def to_openai_tool(doc: dict[str, Any]) -> dict[str, Any]:
+    params = _schema(doc.get("parameters", {"type": "dict", "properties": {}}))
+    params["type"] = "object"
+    return {"type": "function", "function": {"name": doc["name"], "description": doc.get("description", ""), "parameters": params}}
+
+
+# --------------------------------------------------------------------------- tasks
+class BfclTask(Task):
+    """A Task whose opening messages are the entry's first-turn messages, verbatim."""
+
+    @property
+    def messages(self) -> list[dict[str, Any]]:  # type: ignore[override]
+        return copy.deepcopy(self.meta["question"][0])
+
+
+def _user_text(msgs: list[dict[str, Any]]) -> str:
+    return "\n\n".join(str(m.get("content", "")) for m in msgs if m.get("role") == "user")
+
+
+def _system_text(msgs: list[dict[str, Any]]) -> str | None:
+    s = "\n\n".join(str(m.get("content", "")) for m in msgs if m.get("role") == "system")
+    return s or None
+
+
+def _first_value(value: Any, doc: dict[str, Any]) -> Any:
+    """A concrete value from a possible answer: dict params hold, per key, a list of allowed values."""
+    t = doc.get("type")
+    if t == "dict" and isinstance(value, dict):
+        return _first_of_dict(value)
+    if t in ("array", "tuple") and doc.get("items", {}).get("type") == "dict" and isinstance(value, list):
+        return [_first_of_dict(v) if isinstance(v, dict) else v for v in value]
+    return value
+
+
+def _first_of_dict(d: dict[str, Any]) -> dict[str, Any]:
+    out = {}
+    for k, allowed in d.items():
+        if not isinstance(allowed, list):
+            out[k] = allowed
+            continue
+        if not allowed or allowed[0] == "":
+            continue
+        out[k] = allowed[0]
+    return out
+
+
+def expert_single_text(entry: dict[str, Any], category: str) -> str:
+    """The first allowed value of each ground-truth parameter as ``[f(a=1), ...]``; no-call text for irrelevance."""
+    if "irrelevance" in category:
+        return NO_CALL_TEXT
+    gt = entry.get("ground_truth")
+    if not gt:  # relevance: any decodable call passes
+        docs = entry.get("function") or [{"name": "noop"}]
+        return f"[{docs[0]['name']}()]"
+    docs = {d["name"]: d for d in entry.get("function", [])}
+    parts = []
+    for call in gt:
+        name, params = next(iter(call.items()))
+        required = set(docs.get(name, {}).get("parameters", {}).get("required", []))
+        properties = docs.get(name, {}).get("parameters", {}).get("properties", {})
+        args = []
+        for p, allowed in params.items():
+            values = [v for v in allowed if v != ""]
+            if not values or (allowed[0] == "" and p not in required) or ("" in allowed and p not in properties):
+                continue  # optional, or not in the doc (giving it would be an unexpected parameter)
+            args.append(f"{p}={_first_value(values[0], docs.get(name, {}).get('parameters', {}).get('properties', {}).get(p, {}))!r}")
+        parts.append(f"{name}(" + ", ".join(args) + ")")
+    return "[" + ", ".join(parts) + "]"
+
+
+def _single_task(entry: dict[str, Any], category: str) -> BfclTask:
+    q0 = entry["question"][0]
+    steps: list[list[GTCall]] = []
+    if entry.get("ground_truth"):
+        calls = [GTCall(name=n, arguments={p: {"$one_of": list(a)} for p, a in params.items()}, label=f"c{i}")
+                 for i, (n, params) in enumerate(next(iter(c.items())) for c in entry["ground_truth"])]
+        steps = [calls] if "parallel" in category else [[c] for c in calls]
+    answer = NO_CALL_TEXT if "irrelevance" in category else ""
+    return BfclTask(
+        id=entry["id"],
+        category=category,
+        tools=[d["name"] for d in entry.get("function", [])],
+        turns=[Turn(user=_user_text(q0), steps=steps, answer=answer)],
+        system=_system_text(q0),
+        meta={"question": entry["question"], "functions": entry.get("function", []), "possible_answer": entry.get("ground_truth")},
+    )
+
+
+def _multi_task(entry: dict[str, Any], category: str) -> BfclTask:
+    functions = entry["function"]
+    kw_turns: list[list[str]] = []
+    turns: list[Turn] = []
+    for t, (msgs, gt_turn) in enumerate(zip(entry["question"], entry["ground_truth"])):
+        kws = []
+        steps = []
+        for i, call in enumerate(gt_turn):
+            name, kwargs = call_to_keywords(call, functions)
+            kws.append(to_execution_list([{name: kwargs}])[0])
+            steps.append([GTCall(name=name, arguments=kwargs, label=f"t{t}c{i}")])
+        kw_turns.append(kws)
+        turns.append(Turn(user=_user_text(msgs), steps=steps, answer=END_TURN_TEXT))
+    return BfclTask(
+        id=entry["id"],
+        category=category,
+        tools=[d["name"] for d in functions],
+        turns=turns,
+        system=_system_text(entry["question"][0]),
+        meta={
+            "question": entry["question"],
+            "functions": functions,
+            "initial_config": entry["initial_config"],
+            "involved_classes": entry["involved_classes"],
+            "excluded_function": entry.get("excluded_function", []),
+            "ground_truth": entry["ground_truth"],
+            "ground_truth_keywords": kw_turns,
+        },
+    )
+
+
+class BfclSuite(Suite):
+    """All entries of one BFCL category, in file order."""
+
+    def __init__(self, category: str, data_dir: str, max_steps_per_turn: int = MAX_STEPS_PER_TURN, **_: Any) -> None:
+        self.category = category
+        self.name = f"bfcl:{category}"
+        self.data_dir = str(data_dir)
+        self.max_steps_per_turn = max_steps_per_turn
+        self.entries = load_category(data_dir, category)
+        self._tasks: list[BfclTask | None] = [None] * len(self.entries)
+
+    def __len__(self) -> int:
+        return len(self.entries)
+
+    def task(self, index: int) -> Task:
+        t = self._tasks[index]
+        if t is None:
+            e = self.entries[index]
+            t = self._tasks[index] = _multi_task(e, self.category) if is_multi_turn(self.category) else _single_task(e, self.category)
+        return t
+
+    def episode(self, task: Task, seed: int) -> Episode:
+        if is_multi_turn(self.category):
+            return MultiTurnEpisode(task, self.max_steps_per_turn)
+        return SingleTurnEpisode(task)
+
+    def expert_text(self, index: int) -> str:
+        """The oracle's single-turn answer for entry ``index`` (used by the benchmark and tests)."""
+        return expert_single_text(self.entries[index], self.category)
+
+
+def _entry_of(task: Task) -> dict[str, Any]:
+    return {"id": task.id, "function": task.meta["functions"], "ground_truth": task.meta.get("possible_answer")}
+
+
+def _raw(action: ParsedAction) -> str:
+    return getattr(action, "raw", "") or action.text or ""
+
+
+# --------------------------------------------------------------------------- single turn
+class SingleTurnEpisode(Episode):
+    def __init__(self, task: Task) -> None:
+        self.task = task
+        self._entry = _entry_of(task)
+        self._done = False
+        self._verdict: dict[str, Any] | None = None
+
+    def tools(self) -> list[dict[str, Any]]:
+        return [to_openai_tool(d) for d in self.task.meta["functions"]]
+
+    def score(self, action: ParsedAction) -> dict[str, Any]:
+        """Official verdict for an action (prompt-style text first, then the env's parsed calls as FC output)."""
+        raw = _raw(action)
+        category = self.task.category
+        result: Any = raw
+        try:
+            decode_ast_prompting(raw)
+        except Exception:  # noqa: BLE001
+            if action.kind == "calls" and action.calls:
+                result = [{c.name: json.dumps(c.arguments)} for c in action.calls]
+        return check_single(self._entry, self._entry["ground_truth"], result, category)
+
+    def step(self, action: ParsedAction, call_ids: list[str]) -> StepOutcome:
+        if self._done:
+            return StepOutcome([], 0.0, True, [], {"success": bool(self._verdict and self._verdict["valid"])})
+        r = self.score(action)
+        self._done = True
+        self._verdict = r
+        decoded = r.get("decoded")
+        n_dec = len(decoded) if isinstance(decoded, list) else 0
+        gt = self._entry["ground_truth"] or []
+        defs = deficiency_for(r["error_type"], r["error"], n_dec, len(gt), attempted_call=action.kind != "answer")
+        info = {
+            "success": bool(r["valid"]),
+            "bfcl_error_type": r["error_type"],
+            "bfcl_error": r["error"] if not r["valid"] else [],
+            "bfcl_decoded": json.loads(json.dumps(decoded, default=repr)) if decoded is not None else None,
+        }
+        return StepOutcome([], 1.0 if r["valid"] else 0.0, True, defs, info)
+
+    def expert_action(self) -> str | None:
+        if self._done:
+            return None
+        return expert_single_text(self._entry, self.task.category)
+
+    def state_hash(self) -> str:
+        return hashlib.sha256(f"{self.task.id}|{self._done}|{self._verdict and self._verdict['valid']}".encode()).hexdigest()
+
+    def snapshot(self) -> Any:
+        return (self._done, copy.deepcopy(self._verdict))
+
+    def restore(self, snap: Any) -> None:
+        self._done, verdict = snap
+        self._verdict = copy.deepcopy(verdict)
+
+
+# --------------------------------------------------------------------------- multi turn
+def _fc_strings(action: ParsedAction) -> list[str]:
+    return [f"{c.name}(" + ",".join(f"{k}={v!r}" for k, v in c.arguments.items()) + ")" for c in action.calls]
+
+
+def decode_multi_turn_action(action: ParsedAction) -> list[str]:
+    """Executable call strings of one action: official prompt decoding, else the env's parsed calls."""
+    try:
+        calls = decode_execute_prompting(_raw(action))
+    except (DecodeError, Exception):  # noqa: BLE001
+        calls = _fc_strings(action) if action.kind == "calls" else []
+    if len(calls) == 1 and not calls[0]:
+        return []
+    return calls
+
+
+class MultiTurnEpisode(Episode):
+    def __init__(self, task: Task, max_steps_per_turn: int = MAX_STEPS_PER_TURN) -> None:
+        self.task = task
+        self.max_steps_per_turn = max_steps_per_turn
+        meta = task.meta
+        self._entry = {"id": task.id, "initial_config": meta["initial_config"], "involved_classes": meta["involved_classes"]}
+        self._gt: list[list[str]] = meta["ground_truth"]
+        self._gt_kw: list[list[str]] = meta["ground_truth_keywords"]
+        self._checker = TurnChecker(self._entry)
+        self._turn = 0
+        self._turn_steps: list[list[str]] = []
+        self._turn_verdicts: list[dict[str, Any]] = []
+        self._first_error: dict[str, Any] | None = None
+        self._done = False
+
+    def tools(self) -> list[dict[str, Any]]:
+        return [to_openai_tool(d) for d in self.task.meta["functions"]]
+
+    def _final_info(self, extra: dict[str, Any] | None = None) -> dict[str, Any]:
+        err = self._first_error
+        info = {
+            "success": err is None,
+            "bfcl_error_type": None if err is None else err["error_type"],
+            "bfcl_error": [] if err is None else [err.get("error_message", "")],
+            "bfcl_turns_passed": sum(1 for v in self._turn_verdicts if v["valid"]),
+        }
+        if extra:
+            info.update(extra)
+        return info
+
+    def step(self, action: ParsedAction, call_ids: list[str]) -> StepOutcome:
+        if self._done:
+            return StepOutcome([], 0.0, True, [], self._final_info())
+        n_turns = len(self._gt)
+        calls = decode_multi_turn_action(action)
+        if calls:
+            results = self._checker.run_model_step(calls)
+            self._turn_steps.append(calls)
+            ids = list(call_ids) if len(call_ids) == len(calls) else [f"call_t{self._turn}_s{len(self._turn_steps)}_{i}" for i in range(len(calls))]
+            msgs = [{"role": "tool", "tool_call_id": cid, "name": c.split("(", 1)[0], "content": r} for cid, c, r in zip(ids, calls, results)]
+            defs = ["exec:error"] if any(r.startswith("Error during execution") or r.startswith('{"error"') for r in results) else []
+            info: dict[str, Any] = {"bfcl_turn": self._turn, "bfcl_calls": calls, "bfcl_results": results}
+            if len(self._turn_steps) >= self.max_steps_per_turn:
+                self._done = True
+                if self._first_error is None:
+                    self._first_error = {"error_type": "multi_turn:force_terminated", "error_message": f"More than {self.max_steps_per_turn} steps in turn {self._turn}."}
+                defs.append("calls:extra")
+                return StepOutcome(msgs, 0.0, True, defs, self._final_info(info))
+            return StepOutcome(msgs, 0.0, False, defs, info)
+        # a text answer ends the turn
+        t = self._turn
+        verdict = self._checker.finish_turn(self._gt[t], self._turn_steps)
+        self._turn_verdicts.append(verdict)
+        self._turn += 1
+        self._turn_steps = []
+        defs = [] if verdict["valid"] else deficiency_for(verdict["error_type"])
+        if not verdict["valid"] and self._first_error is None:
+            self._first_error = verdict
+        reward = (1.0 / n_turns) if verdict["valid"] else 0.0
+        info = {"bfcl_turn": t, "bfcl_turn_valid": verdict["valid"], "bfcl_turn_error_type": verdict.get("error_type")}
+        if self._turn >= n_turns:
+            self._done = True
+            return StepOutcome([], reward, True, defs, self._final_info(info))
+        msgs = copy.deepcopy(self.task.meta["question"][self._turn])
+        return StepOutcome(msgs, reward, False, defs, info)
+
+    def expert_action(self) -> str | None:
+        if self._done:
+            return None
+        kws = self._gt_kw[self._turn]
+        if kws and not self._turn_steps:
+            return "[" + ", ".join(kws) + "]"
+        return END_TURN_TEXT
+
+    def state_hash(self) -> str:
+        return hashlib.sha256(f"{self._turn}|{len(self._turn_steps)}|{self._checker.model.state_hash()}".encode()).hexdigest()
+
+    def snapshot(self) -> Any:
+        c = self._checker
+        return copy.deepcopy((c.model.instances, c.truth.instances, c.all_model_results, c.turn_index, self._turn, self._turn_steps, self._turn_verdicts, self._first_error, self._done))
+
+    def restore(self, snap: Any) -> None:
+        (m, t, results, ti, turn, steps, verdicts, err, done) = copy.deepcopy(snap)
+        c = self._checker
+        c.model.instances, c.truth.instances = m, t
+        c.model._index()
+        c.truth._index()
+        c.all_model_results, c.turn_index = results, ti
+        self._turn, self._turn_steps, self._turn_verdicts, self._first_error, self._done = turn, steps, verdicts, err, done
