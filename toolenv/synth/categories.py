@@ -14,7 +14,7 @@ import random
 from dataclasses import dataclass, field
 from typing import Any, Sequence
 
-from toolenv.simulator import World, stable_seed
+from toolenv.simulator import World, argument_error, stable_seed
 from toolenv.synth import lang
 from toolenv.synth import queries as Q
 from toolenv.synth.analysis import Link, ParamInfo, ToolInfo, analyse
@@ -22,7 +22,7 @@ from toolenv.synth.difficulty import score
 from toolenv.tasks import CATEGORIES, GTCall, Task, Turn
 from toolenv.values import ValueGenerator
 
-WORLD_POOL = 64  # distinct simulated worlds per synthesis seed (initial records are cached per world)
+WORLD_POOL = 8  # distinct simulated worlds per synthesis seed (their initial records are generated once, cached)
 MAX_ATTEMPTS = 12
 P_OPTIONAL = 0.35
 MAX_OPTIONAL = 3
@@ -169,6 +169,10 @@ class Synthesizer:
     def _world(self, world_seed: int) -> World:
         w = self._worlds.get(world_seed)
         if w is None:
+            if len(self._worlds) >= 4 * WORLD_POOL:  # bounded cache: forget the oldest worlds
+                for k in list(self._worlds)[:WORLD_POOL]:
+                    del self._worlds[k]
+                self._ids = {k: v for k, v in self._ids.items() if k[0] in self._worlds}
             w = self._worlds[world_seed] = World(self.registry, world_seed)
         return w
 
@@ -204,7 +208,20 @@ class Synthesizer:
             if not p.required:
                 n_opt += 1
         _order_pairs(args)
+        self._distinct_ends(info, args, gen)
         return args, n_opt
+
+    @staticmethod
+    def _distinct_ends(info: ToolInfo, args: dict[str, Any], gen: ValueGenerator) -> None:
+        """'from X to X' reads wrong: re-draw the destination when it equals the origin."""
+        o = next((p for p in info.params if p.kind == "origin" and p.name in args), None)
+        d = next((p for p in info.params if p.kind == "destination" and p.name in args), None)
+        if o is None or d is None:
+            return
+        for _ in range(6):
+            if args[d.name] != args[o.name]:
+                return
+            args[d.name] = gen.value(d.schema, d.name)
 
     # ---- rendering --------------------------------------------------------------------------
     def _frame(self, rng: random.Random, clause: Q.Clause | None, multi: bool = False) -> Q.Frame:
@@ -235,6 +252,12 @@ class Synthesizer:
         return text, tmpl + tag
 
     # ---- verification -----------------------------------------------------------------------
+    def _valid(self, calls: Sequence[_Call]) -> bool:
+        """Schema-check the arguments of calls without references (cheap; used for independent calls)."""
+        if not self.verify:
+            return True
+        return all(argument_error(self.registry.tools[c.tool], c.args) is None for c in calls)
+
     def _run(self, world_seed: int, turns: Sequence[Sequence[Sequence[_Call]]]) -> bool:
         """Execute the ground truth; True when every call succeeds and every reference resolves."""
         if not self.verify:
@@ -320,7 +343,7 @@ class Synthesizer:
 
     def _gen_simple(self, rng, index, seed, world_seed, distractors: int = 0, category: str = "simple"):
         call, clause = self._one_call(rng, world_seed, self.single)
-        if not self._run(world_seed, [[[call]]]):
+        if not self._valid([call]):
             return None
         text, tmpl = self._render_single(rng, clause)
         tools = self._offer(rng, [call.tool], distractors) if distractors else [call.tool]
@@ -360,7 +383,7 @@ class Synthesizer:
             if a.get(pname) != v:
                 return None
             calls.append(_Call(name, a, label=f"c{i}", optional=n_opt))
-        if not self._run(world_seed, [[calls]]):
+        if not self._valid(calls):
             return None
         clause = Q.make_clause(info, base, rng, vary={pname: values})
         clause.np = None  # "what's the weather in A, B and C" reads fine, but keep frames simple
@@ -397,7 +420,7 @@ class Synthesizer:
             calls.append(_Call(name, args, label=f"c{len(calls)}", optional=n_opt))
             optional += n_opt
             clauses.append(Q.make_clause(info, args, rng))
-        if not self._run(world_seed, [[calls]]):
+        if not self._valid(calls):
             return None
         text, tmpl = self._render_multi(rng, clauses, sequential=False)
         tools = self._offer(rng, names, rng.randint(0, 2))
@@ -517,7 +540,7 @@ class Synthesizer:
         miss = rng.choice(self.askable[name])
         p = info.param(miss)
         call = _Call(name, args, label="c0", optional=n_opt)
-        if not self._run(world_seed, [[[call]]]):
+        if not self._valid([call]):
             return None
         clause1 = Q.make_clause(info, args, rng, omit=[miss])
         text, tmpl = self._render_single(rng, clause1)
@@ -568,7 +591,7 @@ class Synthesizer:
             c1 = Q.make_clause(info, args, rng)
             c2 = Q.make_clause(info, a2, rng)
             vi = rng.randrange(len(Q.VARIATION_PATTERNS))
-            follow = Q.VARIATION_PATTERNS[vi].format(p=Q.param_phrase(p, v2, rng))
+            follow = Q.VARIATION_PATTERNS[vi].format(p=Q.param_phrase(p, v2, rng, standalone=True))
             kind = f"var{vi}"
         text, tmpl = self._render_single(rng, c1)
         t1 = Turn(user=text, steps=[[first.gt()]], answer=Q.expert_answer([c1], rng))

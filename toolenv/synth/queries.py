@@ -251,14 +251,18 @@ def _bool_phrase(p: ParamInfo, value: bool, rng: random.Random) -> str:
         rng.choice([f"with {n} disabled", f"with {n} turned off", f"with {n} set to no"])
 
 
-def param_phrase(p: ParamInfo, value: Any, rng: random.Random, pattern: str | None = None) -> str:
-    """A phrase stating one argument: 'from Paris', 'with a maximum price of 300', 'for 2 guests'."""
+def param_phrase(p: ParamInfo, value: Any, rng: random.Random, pattern: str | None = None,
+                 standalone: bool = False) -> str:
+    """A phrase stating one argument: 'from Paris', 'with a maximum price of 300', 'for 2 guests'.
+    ``standalone``: the phrase is said on its own (a follow-up), so no parenthetical patterns."""
     if p.kind == "bool" or isinstance(value, bool):
         return _bool_phrase(p, bool(value), rng)
     v = render_value(value, p.schema, p.kind)
     if p.unit:
         v = f"{v} {p.unit}"
     pats = PARAM_PATTERNS.get(p.kind, PARAM_PATTERNS["generic"])
+    if standalone:
+        pats = [x for x in pats if not x.startswith("(")] or pats
     pat = pattern or rng.choice(pats)
     kind = p.kind
     if kind == "generic" and isinstance(value, str) and len(value.split()) > 3:
@@ -266,6 +270,8 @@ def param_phrase(p: ParamInfo, value: Any, rng: random.Random, pattern: str | No
     s = p.sub
     if kind == "count" and value == 1:
         s = lang.singular(s)
+    if kind == "limit" and value == 1:
+        pat = pat.replace("results", "result")
     r = p.record or p.noun
     if kind == "id" and "{r}" in pat and not p.record:
         pat = "for {n} {v}"
@@ -440,6 +446,10 @@ def add_context(text: str, rng: random.Random, p_prefix: float = 0.15, p_suffix:
         tag += f"+pre{i}"
     if rng.random() < p_suffix:
         i = rng.randrange(len(CONTEXT_SUFFIXES))
+        low = text.lower()
+        if ("thank" in low or "appreciat" in low) and ("thank" in CONTEXT_SUFFIXES[i].lower()
+                                                       or "appreciat" in CONTEXT_SUFFIXES[i].lower()):
+            return text, tag
         if text[-1:] not in ".?!":
             text += "."
         text += " " + CONTEXT_SUFFIXES[i]
@@ -468,7 +478,7 @@ def supply_value(p: ParamInfo, value: Any, rng: random.Random) -> str:
     v = render_value(value, p.schema, p.kind)
     pat = rng.choice(SUPPLY_PATTERNS)
     if "{p}" in pat:
-        return pat.format(p=param_phrase(p, value, rng))
+        return pat.format(p=param_phrase(p, value, rng, standalone=True))
     if "{n}" in pat:
         return pat.format(n=p.noun, v=v)
     return lang.cap(pat.format(v=v))
