@@ -157,8 +157,8 @@ class Executor:
         func = node.func
         if isinstance(func, ast.Attribute):
             base = func.value
-            while isinstance(base, ast.Attribute):
-                base = base.value
+            while isinstance(base, (ast.Attribute, ast.Call, ast.Subscript)):
+                base = base.func if isinstance(base, ast.Call) else base.value
             name = base.id if isinstance(base, ast.Name) else ast.unparse(base)
             raise NameError(f"name '{name}' is not defined")
         if not isinstance(func, ast.Name):
