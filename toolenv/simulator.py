@@ -27,6 +27,11 @@ from toolenv.spec import Collection, ToolRegistry, ToolSpec
 from toolenv.values import ValueGenerator
 
 _VALIDATORS: dict[int, Draft202012Validator] = {}
+# Seeded initial records and stateless responses are pure functions of (registry, seed, ...):
+# cache them so replaying a task (the common case in RL) does not regenerate them.
+_INITIAL_CACHE: dict[tuple, dict[str, dict[str, Any]]] = {}
+_RESPONSE_CACHE: dict[tuple, dict[str, Any]] = {}
+_CACHE_LIMIT = 50_000
 _TRUE_FLAGS = {"success", "ok", "deleted", "cancelled", "canceled", "confirmed", "available", "sent", "saved",
                "removed", "updated", "added", "created", "scheduled", "booked", "completed", "valid"}
 _COUNT_NAMES = {"count", "total", "total_count", "total_results", "num_results", "results_count", "n_results"}
@@ -62,8 +67,24 @@ def error_response(code: int, etype: str, message: str, field: str = "") -> dict
     return {"error": err}
 
 
+_VALID_CACHE: dict[tuple, Any] = {}
+
+
 def argument_error(tool: ToolSpec, arguments: Any) -> tuple[dict[str, Any], str] | None:
-    """Validate arguments; returns (error response, deficiency code) or None when valid."""
+    """Validate arguments; returns (error response, deficiency code) or None when valid (memoised)."""
+    try:
+        key = (tool, canonical_json(arguments))
+    except (TypeError, ValueError):
+        return _argument_error(tool, arguments)
+    hit = _VALID_CACHE.get(key, _VALID_CACHE)
+    if hit is _VALID_CACHE:
+        if len(_VALID_CACHE) > _CACHE_LIMIT:
+            _VALID_CACHE.clear()
+        hit = _VALID_CACHE[key] = _argument_error(tool, arguments)
+    return hit
+
+
+def _argument_error(tool: ToolSpec, arguments: Any) -> tuple[dict[str, Any], str] | None:
     if not isinstance(arguments, dict):
         return error_response(400, "invalid_arguments", "arguments must be a JSON object"), "args:type"
     props = tool.properties
@@ -167,6 +188,11 @@ class World:
     def _base(self, coll: Collection) -> dict[str, dict[str, Any]]:
         recs = self.base.get(coll.name)
         if recs is None:
+            key = (self.registry, coll.name, self.seed)
+            cached = _INITIAL_CACHE.get(key)
+            if cached is not None:
+                recs = self.base[coll.name] = cached.copy()
+                return recs
             rng = random.Random(stable_seed(self.seed, "init", coll.name))
             gen = ValueGenerator(rng)
             recs = self.base[coll.name] = {}
@@ -175,6 +201,9 @@ class World:
                 rid = self._new_id(coll, rng, recs)
                 rec[coll.id_field] = rid
                 recs[rid] = rec
+            if len(_INITIAL_CACHE) > _CACHE_LIMIT:
+                _INITIAL_CACHE.clear()
+            _INITIAL_CACHE[key] = recs.copy()
         return recs
 
     def _new_id(self, coll: Collection, rng: random.Random, taken: dict[str, Any]) -> Any:
@@ -228,8 +257,15 @@ class World:
         argjson = canonical_json(args)
         eff = tool.effect
         if eff is None:
-            rng = random.Random(stable_seed(self.seed, "call", tool.name, argjson))
-            return self._respond(tool, args, rng, None, None, None), None
+            key = (tool, self.seed, argjson, None)
+            resp = _RESPONSE_CACHE.get(key)
+            if resp is None:
+                rng = random.Random(stable_seed(self.seed, "call", tool.name, argjson))
+                resp = self._respond(tool, args, rng, None, None, None)
+                if len(_RESPONSE_CACHE) > _CACHE_LIMIT:
+                    _RESPONSE_CACHE.clear()
+                _RESPONSE_CACHE[key] = resp
+            return resp, None
         coll = self._collection(tool)
         action = eff.action
         if action in ("create", "update"):
@@ -244,6 +280,9 @@ class World:
             for k, v in args.items():
                 if k in coll.schema["properties"] and k != coll.id_field:
                     rec[k] = v
+            status = coll.schema["properties"].get("status", {})
+            if "status" in rec and "status" not in args and status.get("enum"):
+                rec["status"] = next((e for e in _STATUS_BY_ACTION["create"] if e in status["enum"]), rec["status"])
             rid = self._new_id(coll, rng, {})
             rec[coll.id_field] = rid
             self._put(coll, rid, rec)
@@ -263,10 +302,23 @@ class World:
             elif action == "delete":
                 self._put(coll, rid, None)
             return self._respond(tool, args, rng, rec, None, action), None
-        # list / search
+        # list / search: on a pristine collection the result is a pure function of the call
+        base = self._base(coll)
+        pristine = not self.diff.get(coll.name) and len(base) == coll.initial
+        key = (tool, self.seed, argjson)
+        if pristine and key in _RESPONSE_CACHE:
+            resp, discovered = _RESPONSE_CACHE[key]
+            for rec in discovered:
+                base[rec[coll.id_field]] = rec
+            return resp, None
         rng = random.Random(stable_seed(self.seed, action, tool.name, argjson))
         found = self._search(coll, args, substring=(action == "search"), rng=rng)
-        return self._respond(tool, args, rng, None, found, action), None
+        resp = self._respond(tool, args, rng, None, found, action)
+        if pristine:
+            if len(_RESPONSE_CACHE) > _CACHE_LIMIT:
+                _RESPONSE_CACHE.clear()
+            _RESPONSE_CACHE[key] = (resp, [r for rid, r in base.items() if rid not in _INITIAL_CACHE[(self.registry, coll.name, self.seed)]])
+        return resp, None
 
     def _dangling_reference(self, tool: ToolSpec, own: Collection, args: dict[str, Any]) -> dict[str, Any] | None:
         """A create/update whose argument names another collection's id must point at a live record."""
@@ -352,6 +404,10 @@ class World:
                     a = a if isinstance(a, (int, float)) and not isinstance(a, bool) else (b or 0) * 0.5
                     b = b if isinstance(b, (int, float)) and not isinstance(b, bool) else a * 1.5 + 1
                     sub = props[k]
+                    a = max(float(a), float(sub.get("minimum", a)))
+                    b = min(float(b), float(sub.get("maximum", b)))
+                    if b < a:
+                        continue
                     if sub.get("type") == "integer":
                         rec[k] = rng.randint(int(-(-a // 1)), max(int(-(-a // 1)), int(b)))
                     else:

@@ -11,6 +11,7 @@ import random
 import re
 import string
 from datetime import date, datetime, timedelta, timezone
+from functools import lru_cache
 from typing import Any, Callable
 
 POOL_SIZE = 256
@@ -148,6 +149,7 @@ _NUM_HINTS: list[tuple[re.Pattern[str], tuple[float, float, int]]] = [
 _ID_RE = re.compile(r"(^|_)(id|uuid|code|number|ref|reference)$")
 
 
+@lru_cache(maxsize=4096)
 def name_kind(name: str) -> str | None:
     """The semantic kind a property name suggests, or None."""
     n = name.lower()
@@ -172,6 +174,38 @@ def _schema_type(schema: dict[str, Any]) -> str | None:
             if key in schema and schema[key]:
                 return None
     return t
+
+
+@lru_cache(maxsize=4096)
+def _num_hint(n: str, integer: bool) -> tuple[float, float, int]:
+    for pat, (a, b, d) in _NUM_HINTS:
+        if pat.search(n):
+            return float(a), float(b), d
+    return 0.0, (50.0 if integer else 100.0), 2
+
+
+@lru_cache(maxsize=8192)
+def _string_kind(n: str, fmt: str | None, has_pattern: bool) -> str:
+    """How to generate a string property: a format keyword, 'pattern', 'id', or a pool kind."""
+    if fmt == "date" or (fmt is None and re.search(r"(^|_)(date|day|check_in|check_out|birthday|dob|deadline)$|_date$|^date_", n)):
+        return "date"
+    if fmt == "date-time" or re.search(r"(_at|timestamp|datetime|start_time|end_time)$", n):
+        return "date-time"
+    if fmt == "time" or re.search(r"(^|_)time$", n):
+        return "time"
+    if fmt == "email":
+        return "email"
+    if fmt in ("uri", "url", "iri"):
+        return "url"
+    if fmt == "uuid":
+        return "uuid"
+    if fmt == "ipv4":
+        return "ipv4"
+    if has_pattern:
+        return "pattern"
+    if _ID_RE.search(n):
+        return "id"
+    return name_kind(n) or "word"
 
 
 class ValueGenerator:
@@ -236,12 +270,7 @@ class ValueGenerator:
         return vals
 
     def number(self, schema: dict[str, Any], name: str = "", integer: bool = False) -> float | int:
-        lo, hi, digits = 0.0, 100.0 if not integer else 50, 2
-        n = name.lower()
-        for pat, (a, b, d) in _NUM_HINTS:
-            if pat.search(n):
-                lo, hi, digits = float(a), float(b), d
-                break
+        lo, hi, digits = _num_hint(name.lower(), integer)
         if "minimum" in schema:
             lo = max(lo, float(schema["minimum"])) if lo < float(schema.get("maximum", 1e18)) else float(schema["minimum"])
         if "exclusiveMinimum" in schema:
@@ -273,32 +302,23 @@ class ValueGenerator:
 
     def string(self, schema: dict[str, Any], name: str = "") -> str:
         rng = self.rng
-        fmt = schema.get("format")
         n = name.lower()
-        if fmt == "date" or (fmt is None and re.search(r"(^|_)(date|day|check_in|check_out|birthday|dob|deadline)$|_date$|^date_", n)):
+        kind = _string_kind(n, schema.get("format"), "pattern" in schema)
+        if kind == "date":
             s = self.date().isoformat()
-        elif fmt == "date-time" or re.search(r"(_at|timestamp|datetime|start_time|end_time)$", n):
+        elif kind == "date-time":
             dt = datetime.combine(self.date(), datetime.min.time(), tzinfo=timezone.utc) + timedelta(minutes=15 * rng.randint(28, 80))
             s = dt.isoformat().replace("+00:00", "Z")
-        elif fmt == "time" or re.search(r"(^|_)time$", n):
+        elif kind == "time":
             s = f"{rng.randint(7, 20):02d}:{rng.choice([0, 15, 30, 45]):02d}"
-        elif fmt == "email":
-            s = rng.choice(pool("email"))
-        elif fmt in ("uri", "url", "iri"):
-            s = rng.choice(pool("url"))
-        elif fmt == "uuid":
-            s = rng.choice(pool("uuid"))
-        elif fmt in ("ipv4",):
+        elif kind == "ipv4":
             s = ".".join(str(rng.randint(1, 254)) for _ in range(4))
-        elif "pattern" in schema:
+        elif kind == "pattern":
             s = self.from_pattern(schema["pattern"])
-        elif _ID_RE.search(n):
+        elif kind == "id":
             prefix = "".join(w[:1] for w in n.split("_")[:-1]).upper() or "ID"
             s = f"{prefix}{rng.randint(10000, 99999)}"
         else:
-            kind = name_kind(n)
-            if kind is None:
-                kind = "word"
             s = rng.choice(pool(kind))
         lo = int(schema.get("minLength", 0))
         hi = schema.get("maxLength")

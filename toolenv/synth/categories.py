@@ -95,6 +95,9 @@ class Synthesizer:
         self.infos, self.links = analyse(registry)
         self.names = sorted(registry.tools)
         self.frames = set(frames) if frames is not None else None
+        self._frame_list = [f for f in Q.FRAMES if self.frames is None or f.id in self.frames]
+        if not self._frame_list or all(f.needs_np for f in self._frame_list):
+            raise ValueError("frames must include at least one verb-phrase frame (see toolenv.synth.queries.FRAMES)")
         self.p_context = p_context
         self.verify = verify
         self.domains: dict[str, list[str]] = {}
@@ -225,7 +228,7 @@ class Synthesizer:
 
     # ---- rendering --------------------------------------------------------------------------
     def _frame(self, rng: random.Random, clause: Q.Clause | None, multi: bool = False) -> Q.Frame:
-        return Q.pick_frame(rng, clause, allowed=self.frames, multi=multi)
+        return Q.pick_frame(rng, clause, multi=multi, frames=self._frame_list)
 
     def _render_single(self, rng: random.Random, clause: Q.Clause) -> tuple[str, str]:
         f = self._frame(rng, clause)
@@ -512,7 +515,8 @@ class Synthesizer:
         else:
             tools = rng.sample(self.names, min(k, len(self.names)))
             kws = frozenset().union(*(self.infos[n].keywords for n in tools))
-            reqs = [(i, r) for i, (r, kw) in enumerate(Q.OFF_TOPIC_REQUESTS) if not (kw & kws)]
+            reqs = [(i, r) for i, (r, kw) in enumerate(Q.OFF_TOPIC_REQUESTS) if not (kw & kws)
+                    and (self.frames is None or f"offtopic{i}" in self.frames)]
             if not reqs:
                 return None
             i, text = rng.choice(reqs)

@@ -389,17 +389,23 @@ def make_clause(info: ToolInfo, args: dict[str, Any], rng: random.Random, *, omi
 
 
 def pick_frame(rng: random.Random, clause: Clause | None, *, allowed: Sequence[str] | None = None,
-               multi: bool = False) -> Frame:
-    """Choose a frame usable for this clause (np frames only for information requests)."""
-    for _ in range(20):
-        f = rng.choice(FRAMES)
-        if allowed is not None and f.id not in allowed:
-            continue
-        if f.needs_np and (multi or clause is None or clause.np is None):
-            continue
-        return f
-    fallback = [f for f in FRAMES if not f.needs_np and (allowed is None or f.id in allowed)]
-    return fallback[0] if fallback else FRAMES[0]
+               multi: bool = False, frames: Sequence[Frame] | None = None) -> Frame:
+    """Choose a frame usable for this clause (np frames only for information requests).
+    ``frames``: the candidate list (default: every frame, or those in ``allowed``)."""
+    pool = list(frames) if frames is not None else (FRAMES if allowed is None else
+                                                     [f for f in FRAMES if f.id in set(allowed)])
+    if not pool:
+        pool = FRAMES
+    if multi or clause is None or clause.np is None:
+        vp_pool = [f for f in pool if not f.needs_np] if frames is None else None
+        if vp_pool is None:
+            for _ in range(12):
+                f = rng.choice(pool)
+                if not f.needs_np:
+                    return f
+            vp_pool = [f for f in pool if not f.needs_np]
+        return rng.choice(vp_pool or [f for f in FRAMES if not f.needs_np])
+    return rng.choice(pool)
 
 
 def apply_frame(frame: Frame, vp: str, np_: str | None = None) -> str:
