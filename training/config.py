@@ -54,6 +54,11 @@ class DataConfig:
     test_tasks: str | None = field(
         default=None, metadata={"help": "Use this JSONL of held-out tasks instead of synthesizing."}
     )
+    answer_words: int = field(
+        default=0,
+        metadata={"help": "Clip the oracle's final text answers in SFT rows to this many words (0 = keep). The env "
+                  "scores calls, not answer wording, so short answers save tokens for tiny models."},
+    )
 
     def __post_init__(self) -> None:
         _check(self.num_train > 0, "data.num_train must be > 0")
@@ -100,6 +105,10 @@ class SFTStageConfig:
     gradient_accumulation_steps: int = field(default=1, metadata={"help": "Gradient accumulation."})
     max_length: int = field(default=384, metadata={"help": "Truncate tokenized examples to this length."})
     weight_decay: float = field(default=0.0, metadata={"help": "AdamW weight decay."})
+    group_by_length: int = field(
+        default=32,
+        metadata={"help": "Inside each stage, sort windows of this many batches by length (less padding); 0 = off."},
+    )
     fast_loss: bool = field(
         default=True,
         metadata={"help": "Plain HF cross-entropy on completion tokens inside SFTTrainer.compute_loss (2x faster on CPU)."},

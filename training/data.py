@@ -66,8 +66,17 @@ def synthesize_tasks(cfg: DataConfig, seed: int) -> tuple[list[Any], list[Any]]:
     return train, test
 
 
-def oracle_rows(env: Any, tasks: Sequence[Any], seed: int = 0) -> list[dict[str, Any]]:
-    """One TRL conversational row per task: the oracle's finished conversation and the tools."""
+def clip_answer(text: str, words: int) -> str:
+    """The first ``words`` words of an answer (ending with a period)."""
+    parts = text.split()
+    if words <= 0 or len(parts) <= words:
+        return text
+    return " ".join(parts[:words]).rstrip(",;:") + "."
+
+
+def oracle_rows(env: Any, tasks: Sequence[Any], seed: int = 0, answer_words: int = 0) -> list[dict[str, Any]]:
+    """One TRL conversational row per task: the oracle's finished conversation and the tools
+    (text answers clipped to ``answer_words`` words when > 0)."""
     from toolenv.observation import decode_observation
     from training.rollout import episode_seed, expert_cursor
 
@@ -75,6 +84,10 @@ def oracle_rows(env: Any, tasks: Sequence[Any], seed: int = 0) -> list[dict[str,
     for i, task in enumerate(tasks):
         c = expert_cursor(env, i, episode_seed(task, seed))
         messages, tools = decode_observation(c.obs)
+        if answer_words > 0:
+            for m in messages:
+                if m["role"] == "assistant" and not m.get("tool_calls") and m.get("content"):
+                    m["content"] = clip_answer(m["content"], answer_words)
         rows.append({
             "messages": messages,
             "tools": json.dumps(tools, ensure_ascii=True),

@@ -71,7 +71,7 @@ class Run:
             save_tasks(train, tmp / "train.jsonl")
             save_tasks(test, tmp / "test.jsonl")
             env = make_env(tmp / "train.jsonl", self.cfg.data.tool_specs, seed=self.cfg.seed)
-            rows = oracle_rows(env, train, self.cfg.seed)
+            rows = oracle_rows(env, train, self.cfg.seed, self.cfg.data.answer_words)
             env.close()
             save_rows(rows, tmp / "sft_rows.jsonl")
             from collections import Counter

@@ -83,7 +83,23 @@ def curriculum_order(examples: list[dict[str, Any]], cfg: SFTStageConfig, seed: 
         mixed -= 1
     if cfg.curriculum == "random":  # the ablation: same examples, no order
         rng.shuffle(seq)
+    if cfg.group_by_length > 0:
+        seq = _group_by_length(seq, cfg.per_device_train_batch_size, cfg.group_by_length, rng)
     return seq, sizes
+
+
+def _group_by_length(seq: list[dict[str, Any]], bs: int, window: int, rng: random.Random) -> list[dict[str, Any]]:
+    """Within consecutive windows of ``window`` batches (so the curriculum order holds at that
+    scale), sort by length, cut into batches and shuffle the batches: far less padding."""
+    out: list[dict[str, Any]] = []
+    w = bs * window
+    for i in range(0, len(seq), w):
+        chunk = sorted(seq[i:i + w], key=lambda e: len(e["input_ids"]))
+        batches = [chunk[j:j + bs] for j in range(0, len(chunk), bs)]
+        rng.shuffle(batches)
+        for b in batches:
+            out.extend(b)
+    return out
 
 
 def _trainer_class():

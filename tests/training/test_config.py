@@ -1,0 +1,39 @@
+from __future__ import annotations
+
+import pytest
+
+from training.config import ITOOLConfig, MCTSConfig, PreferenceConfig, load_config
+
+from .conftest import ROOT
+
+
+def test_demo_config_loads_and_smoke_overrides():
+    cfg = load_config(ROOT / "configs" / "demo.yaml")
+    smoke = load_config(ROOT / "configs" / "demo.yaml", smoke=True)
+    assert isinstance(cfg, ITOOLConfig)
+    assert smoke.data.num_train < cfg.data.num_train
+    assert smoke.sft.learning_rate == cfg.sft.learning_rate  # untouched keys survive the merge
+    assert smoke.output_dir != cfg.output_dir
+
+
+def test_unknown_keys_are_errors(tmp_path):
+    p = tmp_path / "c.yaml"
+    p.write_text("sft: {learning_rat: 1.0}\n")
+    with pytest.raises(ValueError, match="learning_rat"):
+        load_config(p)
+    p.write_text("roundz: 2\n")
+    with pytest.raises(ValueError, match="roundz"):
+        load_config(p)
+
+
+def test_validation():
+    with pytest.raises(ValueError):
+        MCTSConfig(num_children=1)
+    with pytest.raises(ValueError):
+        PreferenceConfig(loss_type="kto")
+    assert PreferenceConfig(loss_type="simpo").loss_type == "simpo"
+
+
+def test_overrides(tmp_path):
+    cfg = load_config(ROOT / "configs" / "demo.yaml", overrides={"rounds": 3, "mcts": {"iterations": 9}})
+    assert cfg.rounds == 3 and cfg.mcts.iterations == 9

@@ -1,0 +1,48 @@
+"""--smoke end to end through a subprocess, the run-directory layout, and resume."""
+
+from __future__ import annotations
+
+import json
+import shutil
+
+from training.io import is_done, read_done
+
+from .conftest import run_itool
+
+
+def test_smoke_run_layout(smoke_run):
+    run = smoke_run
+    for stage in ("data", "model-init", "sft", "round-1/deficiency", "pairs/round-1", "round-1/policy",
+                  "eval/sft", "eval/round-1", "eval/baseline"):
+        assert is_done(run / stage), stage
+    assert (run / "sft" / "config.json").exists() and (run / "sft" / "model.safetensors").exists()
+    lines = [json.loads(x) for x in (run / "metrics.jsonl").read_text().splitlines()]
+    assert [m["name"] for m in lines] == ["sft", "round-1", "baseline"]
+    for m in lines:
+        assert "by_category" in m and "deficiencies" in m and 0.0 <= m["success_rate"] <= 1.0
+    report = (run / "report.md").read_text()
+    assert "Held-out success by category" in report
+    assert (run / "plots" / "success_by_category.png").exists()
+    stats = json.loads((run / "pairs" / "round-1" / "mcts_stats.json").read_text())
+    assert stats["tasks"] >= 1 and stats["leaf_evaluations"] >= 1
+
+
+def test_resume_after_interruption(smoke_run, tmp_path):
+    run = tmp_path / "run"
+    shutil.copytree(smoke_run, run)
+    before = {s: read_done(run / s)["finished_at"] for s in ("data", "sft", "round-1/deficiency", "pairs/round-1")}
+    # simulate a kill during round 1's preference stage: its folder is half-written, no marker
+    shutil.rmtree(run / "round-1" / "policy")
+    (run / "round-1" / "policy.tmp-12345").mkdir()
+    (run / "round-1" / "policy.tmp-12345" / "model.safetensors").write_bytes(b"partial")
+    shutil.rmtree(run / "eval" / "round-1")
+    shutil.rmtree(run / "eval" / "baseline")
+    shutil.rmtree(run / "baseline")
+    proc = run_itool(run)
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    after = {s: read_done(run / s)["finished_at"] for s in before}
+    assert after == before  # nothing finished was redone
+    assert is_done(run / "round-1" / "policy") and is_done(run / "eval" / "round-1")
+    assert not (run / "round-1" / "policy.tmp-12345").exists()
+    names = [json.loads(x)["name"] for x in (run / "metrics.jsonl").read_text().splitlines()]
+    assert names == ["sft", "round-1", "baseline"]  # no duplicated lines
