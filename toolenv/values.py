@@ -69,6 +69,7 @@ _POOL_MAKERS: dict[str, Callable[[Any], Any]] = {
     "specialty": lambda f: f.random_element(["cardiology", "dermatology", "pediatrics", "neurology", "orthopedics", "general practice"]),
     "hotel": lambda f: f"{f.last_name()} {f.random_element(['Hotel', 'Inn', 'Suites', 'Resort', 'Lodge'])}",
     "uuid": lambda f: f.uuid4(),
+    "label": lambda f: f"{f.word().capitalize()} {f.random_element(['Plan', 'Mix', 'Corner', 'Routine', 'Collection', 'Spot', 'List', 'Selection', 'Studio', 'House'])}",
 }
 
 
@@ -176,6 +177,10 @@ def _schema_type(schema: dict[str, Any]) -> str | None:
     return t
 
 
+_PERSONISH = re.compile(r"person|passenger|patient|customer|contact|user|guest|owner|full name|first and last|"
+                        r"recipient|sender|employee|doctor|author|attendee|traveller|traveler")
+
+
 @lru_cache(maxsize=4096)
 def _num_hint(n: str, integer: bool) -> tuple[float, float, int]:
     for pat, (a, b, d) in _NUM_HINTS:
@@ -187,6 +192,8 @@ def _num_hint(n: str, integer: bool) -> tuple[float, float, int]:
 @lru_cache(maxsize=8192)
 def _string_kind(n: str, fmt: str | None, has_pattern: bool) -> str:
     """How to generate a string property: a format keyword, 'pattern', 'id', or a pool kind."""
+    if fmt in (None, "date") and re.search(r"birth|(^|_)dob$", n):
+        return "birth-date"
     if fmt == "date" or (fmt is None and re.search(r"(^|_)(date|day|check_in|check_out|birthday|dob|deadline)$|_date$|^date_", n)):
         return "date"
     if fmt == "date-time" or re.search(r"(_at|timestamp|datetime|start_time|end_time)$", n):
@@ -304,8 +311,13 @@ class ValueGenerator:
         rng = self.rng
         n = name.lower()
         kind = _string_kind(n, schema.get("format"), "pattern" in schema)
+        if kind == "name" and n in ("name", "display_name", "title_name") and not _PERSONISH.search(
+                str(schema.get("description", "")).lower()):
+            kind = "label"
         if kind == "date":
             s = self.date().isoformat()
+        elif kind == "birth-date":
+            s = date(rng.randint(1950, 2006), rng.randint(1, 12), rng.randint(1, 28)).isoformat()
         elif kind == "date-time":
             dt = datetime.combine(self.date(), datetime.min.time(), tzinfo=timezone.utc) + timedelta(minutes=15 * rng.randint(28, 80))
             s = dt.isoformat().replace("+00:00", "Z")
