@@ -1,0 +1,166 @@
+"""Datasets export: oracle trajectories in TRL formats load with `datasets.load_from_disk` and
+tokenize with a chat template; the synth/export commands; train/test splits without leakage."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from toolenv.export import FORMATS, export_dataset
+from toolenv.reward import DEFICIENCY_CODES
+from toolenv.spec import load_registry
+from toolenv.split import frame_partition, leakage_report, split_tasks, synthesize_split, task_frame
+from toolenv.synth import synthesize
+from toolenv.tasks import CATEGORIES, load_tasks
+
+
+@pytest.fixture(scope="module")
+def tasks():
+    return synthesize(load_registry(), 24, seed=21)
+
+
+@pytest.fixture(scope="module")
+def exported(tasks, tmp_path_factory):
+    from datasets import load_from_disk
+
+    out = {}
+    for fmt in FORMATS:
+        d = tmp_path_factory.mktemp(fmt)
+        export_dataset(tasks, d, fmt=fmt)
+        out[fmt] = load_from_disk(str(d))
+    return out
+
+
+@pytest.fixture(scope="module")
+def tokenizer(exported):
+    from agents.tiny import make_tokenizer, render_chat, train_tokenizer
+
+    lines = [render_chat(r["messages"], json.loads(r["tools"])) for r in exported["sft"]]
+    return make_tokenizer(train_tokenizer(lines))
+
+
+def test_sft_rows_hold_the_full_oracle_trajectory(tasks, exported):
+    ds = exported["sft"]
+    assert len(ds) == len(tasks)
+    assert {"id", "category", "difficulty", "messages", "tools"} <= set(ds.column_names)
+    assert {r["category"] for r in ds} == set(CATEGORIES)
+    by_id = {t.id: t for t in tasks}
+    for row in ds:
+        task = by_id[row["id"]]
+        msgs = row["messages"]
+        assert msgs[0]["role"] == "user" and msgs[-1]["role"] == "assistant" and msgs[-1]["content"]
+        calls = [c for m in msgs if m["role"] == "assistant" and m["tool_calls"] for c in m["tool_calls"]]
+        assert len(calls) == task.num_calls
+        assert sum(m["role"] == "tool" for m in msgs) == task.num_calls  # tool results are in
+        assert sum(m["role"] == "user" for m in msgs) == len(task.turns)
+        for c in calls:
+            assert isinstance(c["function"]["arguments"], str) and isinstance(json.loads(c["function"]["arguments"]), dict)
+        tools = json.loads(row["tools"])
+        assert [t["function"]["name"] for t in tools] == task.tools
+
+
+def test_step_and_preference_rows(exported):
+    steps, pref = exported["steps"], exported["preference"]
+    assert len(steps) == len(pref) > len(exported["sft"])
+    for row in steps:
+        assert row["prompt"][-1]["role"] in ("user", "tool") and len(row["completion"]) == 1
+        assert row["completion"][0]["role"] == "assistant"
+    for row in pref:
+        assert row["chosen"] != row["rejected"] and row["deficiency"] in DEFICIENCY_CODES
+        assert row["chosen"][0]["role"] == row["rejected"][0]["role"] == "assistant"
+    assert len({r["deficiency"] for r in pref}) >= 3
+
+
+def test_every_format_tokenizes_with_the_chat_template(exported, tokenizer):
+    row = next(r for r in exported["sft"] if r["category"] == "multi_step")
+    enc = tokenizer.apply_chat_template(row["messages"], tools=json.loads(row["tools"]), tokenize=True,
+                                        return_dict=True, return_assistant_tokens_mask=True)
+    assert len(enc["input_ids"]) > 50 and 0 < sum(enc["assistant_masks"]) < len(enc["input_ids"])
+    text = tokenizer.apply_chat_template(row["messages"], tools=json.loads(row["tools"]), tokenize=False)
+    assert "<tool_call>" in text and "<tool_response>" in text and "null" not in text.split("# Tools")[0]
+    for fmt, keys in (("steps", ("completion",)), ("preference", ("chosen", "rejected"))):
+        r = exported[fmt][3]
+        tools = json.loads(r["tools"])
+        prompt = tokenizer.apply_chat_template(r["prompt"], tools=tools, tokenize=False, add_generation_prompt=True)
+        for k in keys:
+            full = tokenizer.apply_chat_template(r["prompt"] + r[k], tools=tools, tokenize=False)
+            assert full.startswith(prompt) and len(full) > len(prompt)
+
+
+@pytest.mark.slow
+def test_trl_reads_the_rows(exported, tokenizer):
+    from trl.data_utils import apply_chat_template, is_conversational
+
+    for fmt in FORMATS:
+        row = dict(exported[fmt][0])
+        keys = {"sft": ["messages"], "steps": ["prompt", "completion"], "preference": ["prompt", "chosen", "rejected"]}[fmt]
+        ex = {k: row[k] for k in keys}
+        assert is_conversational(ex)
+        out = apply_chat_template(ex, tokenizer, tools=json.loads(row["tools"]))
+        assert all(isinstance(v, str) and v for v in out.values())
+
+
+def test_synth_and_export_commands(tmp_path):
+    from datasets import load_from_disk
+
+    from toolenv.cli import main
+
+    out = tmp_path / "tasks.jsonl"
+    assert main(["synth", "--num", "16", "--seed", "3", "--out", str(out), "--test-num", "8", "--no-progress"]) == 0
+    again = tmp_path / "again.jsonl"
+    assert main(["synth", "--num", "16", "--seed", "3", "--out", str(again), "--test-num", "8", "--no-progress"]) == 0
+    assert out.read_bytes() == again.read_bytes()
+    lines = [json.loads(x) for x in out.read_text().splitlines()]
+    assert len(lines) == 16 and all({"id", "category", "difficulty", "messages"} <= set(x) for x in lines)
+    test_file = tmp_path / "tasks.test.jsonl"
+    assert len(load_tasks(test_file)) == 8
+    assert main(["synth", "--num", "4", "--out", str(tmp_path / "x.jsonl"), "--categories", "bogus"]) == 1
+    ds_dir = tmp_path / "ds"
+    assert main(["export", "--tasks", str(out), "--format", "sft", "--out", str(ds_dir), "--no-progress"]) == 0
+    assert len(load_from_disk(str(ds_dir))) == 16
+
+
+def test_env_loads_synthesized_file(tmp_path):
+    import gymnasium as gym
+
+    import toolenv  # noqa: F401
+    from toolenv.tasks import save_tasks
+
+    path = tmp_path / "t.jsonl"
+    save_tasks(synthesize(load_registry(), 8, seed=4), path)
+    env = gym.make("ToolUse-v0", tasks=str(path))
+    obs, info = env.reset(seed=0, options={"task_index": 0})
+    assert info["task_id"] == load_tasks(path)[0].id
+
+
+def test_frame_partition_is_stratified_and_disjoint():
+    from toolenv.synth.queries import FRAMES
+
+    train, test = frame_partition(0.25)
+    assert not set(train) & set(test)
+    styles = {f.style for f in FRAMES}
+    by_id = {f.id: f for f in FRAMES}
+    for side in (train, test):
+        assert styles <= {by_id[i].style for i in side if i in by_id}
+        assert any(i in by_id and not by_id[i].needs_np for i in side)
+    assert frame_partition(0.25) == (train, test)
+
+
+def test_synthesize_split_has_no_leakage():
+    reg = load_registry()
+    train, test = synthesize_split(reg, 80, 40, seed=2)
+    rep = leakage_report(train, test)
+    assert rep["shared_frames"] == [] and rep["shared_world_seeds"] == 0 and rep["shared_user_texts"] == 0
+    assert rep["shared_synth_seeds"] == []
+    assert {t.category for t in test} == set(CATEGORIES)
+    _, test_frames = frame_partition()
+    assert all(task_frame(t) in test_frames for t in test)
+
+
+def test_split_tasks_drops_what_would_leak(tasks):
+    more = tasks + synthesize(load_registry(), 40, seed=22)
+    train, test, dropped = split_tasks(more)
+    assert train and test and len(train) + len(test) + dropped == len(more)
+    rep = leakage_report(train, test)
+    assert rep["shared_frames"] == [] and rep["shared_world_seeds"] == 0
