@@ -64,7 +64,7 @@ class ToolUseEnv(gym.Env):
       (`categories` to restrict, `synth_seed` to vary) from the specs.
     - `suite`: e.g. `"bfcl:simple_python"` (with `data_dir`) instead of specs/tasks.
     - `seed`: seed used by the first `reset()` that passes none.
-    - `max_steps`, `reward_config` (`RewardConfig` or dict), `expert_style` (hermes|json|python),
+    - `max_steps` (default: max(12, 4 x turns + 2 x ground-truth calls) per task), `reward_config` (`RewardConfig` or dict), `expert_style` (hermes|json|python),
       `render_mode` (`"ansi"` or `"human"`).
     - `reset(options={"task_index": i})` or `{"task_id": "..."}` picks a task; otherwise drawn
       from `self.np_random`.
@@ -78,12 +78,12 @@ class ToolUseEnv(gym.Env):
     def __init__(self, tool_specs: str | Path | Sequence[str | Path] | None = None,
                  tasks: str | Path | Sequence[Task | dict[str, Any]] | None = None, suite: str | Suite | None = None,
                  data_dir: str | Path | None = None, seed: int | None = None, num_tasks: int = 256,
-                 categories: Sequence[str] | None = None, synth_seed: int | None = None, max_steps: int = 12,
+                 categories: Sequence[str] | None = None, synth_seed: int | None = None, max_steps: int | None = None,
                  reward_config: RewardConfig | dict[str, Any] | None = None, expert_style: str = "hermes",
                  render_mode: str | None = None):
         if render_mode is not None and render_mode not in self.metadata["render_modes"]:
             raise ValueError(f"render_mode must be one of {self.metadata['render_modes']}, got {render_mode!r}")
-        if max_steps < 1:
+        if max_steps is not None and max_steps < 1:
             raise ValueError("max_steps must be >= 1")
         if isinstance(reward_config, dict):
             reward_config = RewardConfig(**reward_config)
@@ -184,6 +184,7 @@ class ToolUseEnv(gym.Env):
         self._steps = 0
         self._n_calls = 0
         self._done = False
+        self._limit = self.max_steps or max(12, 4 * len(task.turns) + 2 * task.num_calls)
         return self._observation(), self._info([], [])
 
     def step(self, action: Any) -> tuple[str, float, bool, bool, dict[str, Any]]:
@@ -205,7 +206,7 @@ class ToolUseEnv(gym.Env):
         self._steps += 1
         self._msgs.extend(encode_message(m) for m in out.messages)
         terminated = out.terminated
-        truncated = not terminated and self._steps >= self.max_steps
+        truncated = not terminated and self._steps >= self._limit
         deficiencies = list(out.deficiencies)
         info = self._info(deficiencies, [c.to_dict() for c in parsed.calls])
         info.update(out.info)
@@ -266,11 +267,11 @@ class ToolUseEnv(gym.Env):
         if self._episode is None:
             raise RuntimeError("call reset() before snapshot()")
         return (self._episode, self._episode.snapshot(), list(self._msgs), self._steps, self._n_calls, self._done,
-                self._tools_json, self.np_random.bit_generator.state)
+                self._tools_json, self._limit, self.np_random.bit_generator.state)
 
     def restore(self, snap: tuple) -> None:
         """Return to a snapshot taken from this env (any episode of it)."""
-        ep, ep_snap, msgs, self._steps, self._n_calls, self._done, self._tools_json, rng_state = snap
+        ep, ep_snap, msgs, self._steps, self._n_calls, self._done, self._tools_json, self._limit, rng_state = snap
         ep.restore(ep_snap)
         self._episode = ep
         self._msgs = list(msgs)

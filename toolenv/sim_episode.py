@@ -248,7 +248,8 @@ class SimEpisode(Episode):
             name, args = call.name, call.arguments
             self.n_calls += 1
             self.calls_in_turn += 1
-            key = name + canonical_json(args)
+            argjson = canonical_json(args)
+            key = name + argjson
             tool = self.suite.registry.tools.get(name) if name in self.offered else None
             if tool is None:
                 response: dict[str, Any] = error_response(404, "unknown_tool", f"no tool named {name!r} is available")
@@ -267,7 +268,7 @@ class SimEpisode(Episode):
                     defs.append("exec:fault")
                     credits.append(cfg.format_weight + cfg.tool_weight * (gt is not None))
                 else:
-                    bad = argument_error(tool, args)
+                    bad = argument_error(tool, args, argjson)
                     if bad is not None:
                         response, code = bad
                         defs.append(code)
@@ -276,7 +277,7 @@ class SimEpisode(Episode):
                         credits.append(cfg.format_weight + cfg.tool_weight * (gt is not None)
                                        + cfg.args_weight * (m.credit if m else 0.0))
                     else:
-                        response, exec_def = self.world.execute(tool, args)
+                        response, exec_def = self.world.execute(tool, args, argjson)
                         credit = cfg.format_weight + cfg.exec_weight * (exec_def is None)
                         if exec_def:
                             defs.append(exec_def)

@@ -18,7 +18,9 @@ from __future__ import annotations
 import hashlib
 import json
 import random
+import re
 import zlib
+from functools import lru_cache
 from typing import Any
 
 from jsonschema import Draft202012Validator
@@ -70,10 +72,11 @@ def error_response(code: int, etype: str, message: str, field: str = "") -> dict
 _VALID_CACHE: dict[tuple, Any] = {}
 
 
-def argument_error(tool: ToolSpec, arguments: Any) -> tuple[dict[str, Any], str] | None:
-    """Validate arguments; returns (error response, deficiency code) or None when valid (memoised)."""
+def argument_error(tool: ToolSpec, arguments: Any, argjson: str | None = None) -> tuple[dict[str, Any], str] | None:
+    """Validate arguments; returns (error response, deficiency code) or None when valid (memoised;
+    ``argjson`` is `canonical_json(arguments)` when the caller already has it)."""
     try:
-        key = (tool, canonical_json(arguments))
+        key = (tool, argjson if argjson is not None else canonical_json(arguments))
     except (TypeError, ValueError):
         return _argument_error(tool, arguments)
     hit = _VALID_CACHE.get(key, _VALID_CACHE)
@@ -128,25 +131,33 @@ def _fast_valid(tool: ToolSpec, args: dict[str, Any]) -> bool:
 
 
 def _type_ok(value: Any, schema: dict[str, Any]) -> bool:
+    """Can ``value`` stand where ``schema`` is expected? (enum, type, pattern, bounds; cheap)."""
     if "enum" in schema and value not in schema["enum"]:
         return False
     t = schema.get("type")
     if t is None:
         return True
     if isinstance(t, list):
-        return any(_type_ok(value, {"type": x}) for x in t)
+        return any(_type_ok(value, {**schema, "type": x}) for x in t)
     if t == "string":
-        return isinstance(value, str) and not ("format" in schema or "pattern" in schema) or (
-            isinstance(value, str) and validator_for(schema).is_valid(value))
-    if t == "integer":
-        return isinstance(value, int) and not isinstance(value, bool) and validator_for(schema).is_valid(value)
-    if t == "number":
-        return isinstance(value, (int, float)) and not isinstance(value, bool) and validator_for(schema).is_valid(value)
+        if not isinstance(value, str):
+            return False
+        pat = schema.get("pattern")
+        return pat is None or _pattern(pat).search(value) is not None
+    if t in ("integer", "number"):
+        if isinstance(value, bool) or not isinstance(value, int if t == "integer" else (int, float)):
+            return False
+        return schema.get("minimum", value) <= value <= schema.get("maximum", value)
     if t == "boolean":
         return isinstance(value, bool)
     if t in ("array", "object"):
-        return validator_for(schema).is_valid(value)
+        return isinstance(value, list if t == "array" else dict) and validator_for(schema).is_valid(value)
     return t == "null" and value is None
+
+
+@lru_cache(maxsize=1024)
+def _pattern(p: str) -> re.Pattern[str]:
+    return re.compile(p)
 
 
 class World:
@@ -252,9 +263,10 @@ class World:
             return bad
         return self.execute(tool, arguments)
 
-    def execute(self, tool: ToolSpec, args: dict[str, Any]) -> tuple[dict[str, Any], str | None]:
+    def execute(self, tool: ToolSpec, args: dict[str, Any], argjson: str | None = None) -> tuple[dict[str, Any], str | None]:
         """Execute a call whose arguments are already valid."""
-        argjson = canonical_json(args)
+        if argjson is None:
+            argjson = canonical_json(args)
         eff = tool.effect
         if eff is None:
             key = (tool, self.seed, argjson, None)

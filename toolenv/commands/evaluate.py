@@ -21,7 +21,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--batch-size", type=int, default=1, help="envs stepped together (agent.act_batch)")
     p.add_argument("--trials", type=int, default=1, help="k trials per task; reports pass^k")
-    p.add_argument("--max-steps", type=int, default=12)
+    p.add_argument("--max-steps", type=int, default=None, help="actions per episode (default: from the task size)")
     p.add_argument("--agent-option", action="append", default=[], metavar="KEY=VALUE",
                    help="agent constructor option (JSON value), e.g. temperature=0.7")
     p.add_argument("--out", default=None, help="write the JSON report here")
@@ -29,7 +29,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def env_kwargs_from_args(args: argparse.Namespace) -> dict:
-    kw: dict = {"max_steps": args.max_steps}
+    kw: dict = {"max_steps": args.max_steps} if args.max_steps else {}
     if args.suite:
         kw["suite"] = args.suite
         if args.data_dir:
