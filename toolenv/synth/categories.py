@@ -22,7 +22,7 @@ from toolenv.synth.difficulty import score
 from toolenv.tasks import CATEGORIES, GTCall, Task, Turn
 from toolenv.values import ValueGenerator
 
-WORLD_POOL = 8  # distinct simulated worlds per synthesis seed (their initial records are generated once, cached)
+WORLD_POOL = 4  # distinct simulated worlds per synthesis seed (their initial records are generated once, cached)
 MAX_ATTEMPTS = 12
 P_OPTIONAL = 0.35
 MAX_OPTIONAL = 3
@@ -125,6 +125,8 @@ class Synthesizer:
         self.varyable = {n: v for n, v in self.varyable.items() if v}
         self.askable = {n: [p.name for p in self.infos[n].required if p.askable] for n in self.single}
         self.askable = {n: v for n, v in self.askable.items() if v}
+        self.varyable_names = sorted(self.varyable)
+        self.askable_names = sorted(self.askable)
         self.chain_starts = [n for n in self.names if self.links[n] and (n in self.single)]
 
     # ---- feasibility ------------------------------------------------------------------------
@@ -285,25 +287,33 @@ class Synthesizer:
         return True
 
     # ---- task assembly ----------------------------------------------------------------------
-    def _offer(self, rng: random.Random, used: Sequence[str], k: int, *, exclude_domains: Sequence[str] = (),
-               same_domain_share: float = 0.5) -> list[str]:
+    def _offer(self, rng: random.Random, used: Sequence[str], k: int, same_domain_share: float = 0.5) -> list[str]:
+        """The offered tools: ``used`` plus ``k`` distractors, from the same domain(s) (never one with
+        the same intent) or from other domains, in a random order."""
         used_set = set(used)
-        used_vps = {self.infos[n].vp for n in used}
-        doms = {self.infos[n].domain for n in used}
-        same = [n for d in sorted(doms) for n in self.domains.get(d, []) if n not in used_set
-                and self.infos[n].vp not in used_vps and d not in exclude_domains]
-        other = [n for n in self.names if self.infos[n].domain not in doms and n not in used_set
-                 and self.infos[n].domain not in exclude_domains]
-        picks: list[str] = []
-        for _ in range(k):
-            pool = same if (same and (rng.random() < same_domain_share or not other)) else other
-            if not pool:
-                break
-            x = rng.choice(pool)
-            pool.remove(x)
-            picks.append(x)
-        tools = list(used_set) + picks
-        tools.sort()
+        tools = sorted(used_set)
+        if k > 0:
+            infos = self.infos
+            used_vps = {infos[n].vp for n in used_set}
+            doms = {infos[n].domain for n in used_set}
+            same = [n for d in sorted(doms) for n in self.domains.get(d, ()) if n not in used_set
+                    and infos[n].vp not in used_vps]
+            n_other = len(self.names) - sum(len(self.domains.get(d, ())) for d in doms)
+            picked: set[str] = set()
+            for _ in range(k):
+                if same and (n_other <= len(picked) or rng.random() < same_domain_share):
+                    x = same.pop(rng.randrange(len(same)))
+                else:
+                    x = None
+                    for _ in range(64):  # rejection sampling over all names (k is small)
+                        y = self.names[rng.randrange(len(self.names))]
+                        if infos[y].domain not in doms and y not in picked:
+                            x = y
+                            break
+                    if x is None:
+                        break
+                picked.add(x)
+                tools.append(x)
         rng.shuffle(tools)
         return tools
 
@@ -358,7 +368,7 @@ class Synthesizer:
         return self._gen_simple(rng, index, seed, world_seed, distractors=k, category="multiple")
 
     def _gen_parallel(self, rng, index, seed, world_seed):
-        name = rng.choice(sorted(self.varyable))
+        name = rng.choice(self.varyable_names)
         info = self.infos[name]
         gen = ValueGenerator(rng)
         pname = rng.choice(self.varyable[name])
@@ -537,7 +547,7 @@ class Synthesizer:
         return inter / union < 0.2
 
     def _gen_missing_argument(self, rng, index, seed, world_seed):
-        name = rng.choice(sorted(self.askable))
+        name = rng.choice(self.askable_names)
         info = self.infos[name]
         gen = ValueGenerator(rng)
         args, n_opt = self._args(rng, gen, name, world_seed)
@@ -576,7 +586,7 @@ class Synthesizer:
         else:
             if not self.varyable:
                 return None
-            name = rng.choice(sorted(self.varyable))
+            name = rng.choice(self.varyable_names)
             info = self.infos[name]
             args, n_opt = self._args(rng, gen, name, world_seed)
             pname = rng.choice(self.varyable[name])
