@@ -36,6 +36,8 @@ IRREGULAR_PAST = {
     "read": "read", "write": "wrote", "show": "showed", "give": "gave", "tell": "told", "put": "put", "run": "ran",
     "begin": "began", "take": "took", "look": "looked", "forward": "forwarded", "cancel": "cancelled",
     "top": "topped", "stop": "stopped", "plan": "planned", "log": "logged", "shop": "shopped", "freeze": "froze",
+    "pull": "pulled", "sign": "signed", "work": "worked", "call": "called", "take": "took", "file": "filed",
+    "put": "put", "make": "made",
     "unfreeze": "unfroze", "issue": "issued", "queue": "queued",
 }
 _ABBREV = {

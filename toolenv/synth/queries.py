@@ -38,20 +38,28 @@ class Frame:
 
 _FRAME_TABLE: dict[str, list[str]] = {
     "command": ["{Vp}.", "{Vp}, please.", "I need you to {vp}.", "Go ahead and {vp}.", "{Vp} for me.",
-                "Please {vp}.", "Let's {vp}.", "Your task: {vp}.", "{Vp} - thanks.", "Time to {vp}."],
+                "Please {vp}.", "Let's {vp}.", "Your task: {vp}.", "{Vp} - thanks.", "Time to {vp}.",
+                "Do this for me: {vp}.", "Make sure to {vp}.", "{Vp} right away.", "Get this done: {vp}.",
+                "Next up: {vp}."],
     "question": ["Can you {vp}?", "Could you {vp}?", "Would you {vp}?", "Can you help me {vp}?",
                  "Is it possible to {vp}?", "Are you able to {vp}?", "Could you go ahead and {vp}?",
                  "What's {np}?", "What is {np}?", "Do you know {np}?", "Can you tell me {np}?",
-                 "Any chance you could {vp}?", "How about you {vp}?"],
+                 "Any chance you could {vp}?", "How about you {vp}?", "Would you be able to {vp}?",
+                 "Can you please {vp}?", "Could I ask you to {vp}?", "Will you {vp}?", "Do you think you could {vp}?",
+                 "Could you tell me {np}?", "Do you have {np}?", "Mind {vping}?"],
     "polite": ["Hi! Could you please {vp}? Thanks!", "Hello, I'd really appreciate it if you could {vp}.",
                "If it's not too much trouble, please {vp}.", "Kindly {vp}.", "Would you mind {vping}?",
                "Good morning! Please {vp}, thank you.", "When you get a chance, could you {vp}? Much appreciated.",
                "Hey there, would you be so kind as to {vp}?", "Please {vp}. Thank you so much!",
-               "I'd be grateful if you could {vp}."],
+               "I'd be grateful if you could {vp}.", "Sorry to bother you, but could you {vp}?",
+               "It would be great if you could {vp}.", "May I ask you to {vp}? Thank you.",
+               "Please, when you can, {vp}.", "Hi, hope all is well. Could you {vp}?"],
     "want": ["I'd like to {vp}.", "I want to {vp}.", "I need to {vp}.", "Help me {vp}.", "I'm trying to {vp}.",
              "I'm hoping to {vp}.", "I'd love to {vp}.", "I'm looking to {vp}.", "Show me {np}.",
-             "I'd like to know {np}.", "I need {np}."],
-    "terse": ["{vp}", "{vp} pls", "{vp} asap", "need to {vp}", "{np}?", "quick one: {vp}", "{np}", "{vp} thx"],
+             "I'd like to know {np}.", "I need {np}.", "I'd like you to {vp}.", "I was wondering if you could {vp}.",
+             "My plan is to {vp}.", "I want you to {vp}.", "I'm interested in {np}.", "Looking for {np}."],
+    "terse": ["{vp}", "{vp} pls", "{vp} asap", "need to {vp}", "{np}?", "quick one: {vp}", "{np}", "{vp} thx",
+              "{vp}, thanks", "{vp}!", "can u {vp}", "{np} pls", "{vp} - quick"],
 }
 FRAMES: list[Frame] = [Frame(f"{style}{i}", style, text) for style, texts in _FRAME_TABLE.items()
                        for i, text in enumerate(texts)]
@@ -82,10 +90,14 @@ CONTEXT_PREFIXES = [
     "It's been a hectic morning.", "My sister said you could help.", "Before I forget:", "Small favour to ask.",
     "I'm working from a cafe right now.", "Hi again.", "So, here's the thing.", "Sorry for the late message.",
     "I just got out of a meeting.", "My laptop is acting up, but anyway.", "Thanks for the help earlier.",
+    "Hey!", "Good afternoon.", "Hello there.", "I have a small request.", "This one is for work.",
+    "Sorry, I'm in a bit of a hurry.", "One more thing.", "Hopefully this is easy.", "I'm sorting out my errands.",
+    "Let's try something.",
 ]
 CONTEXT_SUFFIXES = [
     "Thanks!", "Thanks in advance.", "Appreciate it.", "No rush.", "It's kind of urgent.", "Cheers.",
     "That would help a lot.", "Let me know if anything is unclear.", "You're a lifesaver.", "Much obliged.",
+    "Thank you!", "Many thanks.", "I owe you one.", "Let me know when it's done.", "That's all for now.",
 ]
 
 # ---------------------------------------------------------------------------------------------
@@ -261,6 +273,9 @@ def param_phrase(p: ParamInfo, value: Any, rng: random.Random, pattern: str | No
     if p.unit:
         v = f"{v} {p.unit}"
     pats = PARAM_PATTERNS.get(p.kind, PARAM_PATTERNS["generic"])
+    if p.kind in ("date", "start", "end", "datetime") and any(w in p.noun.lower() for w in (
+            "birth", "deadline", "due", "expir", "created", "updated", "since when")):
+        pats = PARAM_PATTERNS["generic"]
     if standalone:
         pats = [x for x in pats if not x.startswith("(")] or pats
     pat = pattern or rng.choice(pats)
@@ -280,7 +295,13 @@ def param_phrase(p: ParamInfo, value: Any, rng: random.Random, pattern: str | No
 
 def join_phrases(phrases: Sequence[str]) -> str:
     """Join argument phrases: plain ones by spaces, 'with ...' ones merged into one list."""
-    plain = [x for x in phrases if not x.startswith("with ")]
+    plain: list[str] = []
+    for x in phrases:
+        if x.startswith("with "):
+            continue
+        if plain and x.startswith("where ") and plain[-1].startswith(("where ", "and where ")):
+            x = "and " + x
+        plain.append(x)
     withs = [x[5:] for x in phrases if x.startswith("with ")]
     out = " ".join(plain)
     if withs:
@@ -314,6 +335,37 @@ def ref_phrase(group: Sequence[tuple[ParamInfo, Link]], producer_action: str | N
 
 # ---------------------------------------------------------------------------------------------
 # clauses and frames
+
+# interchangeable leading verbs (the tool's own verb is kept half of the time)
+VERB_VARIANTS = {
+    "get": ["look up", "check", "pull up", "fetch", "find"],
+    "search for": ["look for", "find", "search for"],
+    "find": ["look for", "search for"],
+    "list": ["show", "list"],
+    "show": ["display", "list"],
+    "create": ["set up", "make", "add"],
+    "book": ["reserve", "book"],
+    "reserve": ["book"],
+    "delete": ["remove", "get rid of"],
+    "remove": ["delete", "take off"],
+    "cancel": ["call off", "cancel"],
+    "update": ["change", "modify", "edit"],
+    "change": ["update", "modify"],
+    "calculate": ["work out", "compute"],
+    "estimate": ["work out", "calculate"],
+    "send": ["send"],
+    "add": ["put", "add"],
+    "register": ["sign up", "enroll"],
+    "submit": ["send in", "file"],
+}
+
+
+def vary_verb(info: ToolInfo, rng: random.Random, p: float = 0.5) -> str:
+    """The tool's verb phrase, with its leading verb swapped for a synonym with probability ``p``."""
+    alts = VERB_VARIANTS.get(info.verb)
+    if not alts or rng.random() >= p or not info.vp.startswith(info.verb + " "):
+        return info.vp
+    return rng.choice(alts) + info.vp[len(info.verb):]
 
 
 @dataclass
@@ -383,7 +435,7 @@ def make_clause(info: ToolInfo, args: dict[str, Any], rng: random.Random, *, omi
         act = (producer_actions or {}).get(label)
         phrases.insert(0, ref_phrase(group, act, rng, followup=followup))
     tail = join_phrases(phrases)
-    vp = f"{info.vp} {tail}".strip()
+    vp = f"{vary_verb(info, rng)} {tail}".strip()
     np_ = f"{info.np} {tail}".strip() if info.np else None
     return Clause(vp=vp, np=np_, info_request=info.np is not None)
 
