@@ -474,6 +474,8 @@ class HFAgent(Agent):
                 logp = torch.log_softmax(logits, dim=-1)
                 if temperature <= 0:
                     nxt = logp.argmax(dim=-1)
+                elif temperature == 1.0 and not (0.0 < top_p < 1.0) and not top_k:
+                    nxt = torch.multinomial(logp.exp(), 1, generator=gen).squeeze(-1)
                 else:
                     nxt = _sample(logits / float(temperature), top_p, top_k, gen)
                 chosen = logp.gather(-1, nxt.unsqueeze(-1)).squeeze(-1)

@@ -37,6 +37,9 @@ __all__ = [
     "tiny_corpus",
     "build_tiny_model",
     "template_call_format",
+    "render_chat",
+    "count_parameters",
+    "make_model_config",
 ]
 
 # --------------------------------------------------------------------------------------------
@@ -93,6 +96,9 @@ class TinyModelConfig:
             (self.tool_format in ("compact", "json"), "tool_format must be compact or json"),
             (self.call_format in ("hermes", "json", "python"), "call_format must be hermes, json or python"),
             (self.pretokenizer in ("qwen", "words"), "pretokenizer must be qwen or words"),
+            # transformers forces Qwen2Tokenizer (Qwen's split regex) on every qwen2 model directory
+            (self.pretokenizer == "qwen" or self.architecture == "llama",
+             "pretokenizer='words' needs architecture='llama' (AutoTokenizer forces Qwen's regex on qwen2 models)"),
             (self.vocab_size >= 256 + len(SPECIAL_TOKENS) + 16, "vocab_size too small for a byte-level BPE"),
             (self.hidden_size % self.num_attention_heads == 0, "hidden_size must be divisible by num_attention_heads"),
             (self.num_attention_heads % self.num_key_value_heads == 0, "num_attention_heads must be a multiple of num_key_value_heads"),
@@ -618,9 +624,18 @@ def build_tiny_model(
     model.generation_config = GenerationConfig(
         eos_token_id=[eos_id, pad_id], pad_token_id=pad_id, do_sample=False, max_new_tokens=128
     )
-    model.save_pretrained(out)
+    from transformers.utils import logging as hf_logging
+
+    bars = hf_logging.is_progress_bar_enabled()
+    hf_logging.disable_progress_bar()
+    try:
+        model.save_pretrained(out)
+    finally:
+        if bars:
+            hf_logging.enable_progress_bar()
     hf_tok.save_pretrained(out)
     _fix_tokenizer_config(out, config)
+    _verify_reload(out, tok, lines[:64])
     meta = {
         "toolenv_tiny": 1,
         "config": config.to_dict(),
@@ -637,8 +652,9 @@ def build_tiny_model(
 
 def _fix_tokenizer_config(out: Path, config: TinyModelConfig) -> None:
     """Pin the tokenizer class so ``AutoTokenizer`` reproduces our pipeline: ``Qwen2Tokenizer``
-    (which rebuilds Qwen's pre-tokenizer, identical to ours) for the qwen pipeline on a Qwen2
-    model, otherwise the plain fast tokenizer that reads ``tokenizer.json`` as-is."""
+    (which rebuilds Qwen's pre-tokenizer, identical to ours) on a Qwen2 model (transformers forces
+    that class on qwen2 anyway), otherwise the plain fast tokenizer (``TokenizersBackend``), which
+    reads ``tokenizer.json`` as-is."""
     path = out / "tokenizer_config.json"
     cfg = json.loads(path.read_text(encoding="utf-8"))
     qwen = config.pretokenizer == "qwen" and config.architecture == "qwen2"
@@ -646,3 +662,14 @@ def _fix_tokenizer_config(out: Path, config: TinyModelConfig) -> None:
     cfg["padding_side"] = "left"
     cfg["clean_up_tokenization_spaces"] = False
     path.write_text(json.dumps(cfg, indent=2, sort_keys=True, ensure_ascii=False) + "\n", encoding="utf-8")
+
+
+def _verify_reload(out: Path, tok: Any, lines: Sequence[str]) -> None:
+    """``AutoTokenizer.from_pretrained(out)`` must encode exactly like the trained tokenizer."""
+    from transformers import AutoTokenizer
+
+    loaded = AutoTokenizer.from_pretrained(out)
+    probes = list(lines) + ["".join(SPECIAL_TOKENS), "Ünïcode 東京 ça  \t\n x"]
+    for text in probes:
+        if loaded(text, add_special_tokens=False)["input_ids"] != tok.encode(text).ids:
+            raise RuntimeError(f"{type(loaded).__name__} loaded from {out} encodes {text[:60]!r} differently from the trained tokenizer")

@@ -143,6 +143,8 @@ def test_presets():
         TinyModelConfig.preset("huge")
     with pytest.raises(ValueError):
         TinyModelConfig(call_format="xml")
+    with pytest.raises(ValueError, match="llama"):
+        TinyModelConfig(pretokenizer="words")
 
 
 def test_chat_template_tools_calls_tool_messages(built):
@@ -203,3 +205,23 @@ def test_cli_tiny_model(tmp_path):
     assert rc == 0
     meta = json.loads((tmp_path / "m" / "toolenv_tiny.json").read_text())
     assert meta["seed"] == 1 and meta["corpus_source"] == "env" and meta["vocab_size"] == 600
+
+
+@pytest.mark.parametrize("overrides", [{"pretokenizer": "words", "architecture": "llama"}, {"architecture": "llama"}])
+def test_other_pipelines_roundtrip(tmp_path, corpus, overrides):
+    from tokenizers import Tokenizer
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    cfg = TinyModelConfig(vocab_size=512, num_hidden_layers=1, **overrides)
+    out = build_tiny_model(tmp_path, corpus=corpus[:30], config=cfg)
+    tok = AutoTokenizer.from_pretrained(out)
+    raw = Tokenizer.from_file(str(out / "tokenizer.json"))
+    for t in corpus[:10] + ["in Lyon -> \"Lyon\"  x\n\n y"]:
+        assert tok(t, add_special_tokens=False)["input_ids"] == raw.encode(t).ids
+    if overrides.get("pretokenizer") == "words":
+        assert type(tok).__name__ == "TokenizersBackend"  # reads tokenizer.json as-is
+        a = tok(" Paris", add_special_tokens=False)["input_ids"]
+        b = tok('"Paris', add_special_tokens=False)["input_ids"]
+        assert a[1:] == b[1:]  # a copied value keeps its tokens after a space or a quote
+    model = AutoModelForCausalLM.from_pretrained(out)
+    assert model.config.model_type == cfg.architecture
