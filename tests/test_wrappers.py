@@ -17,7 +17,7 @@ from toolenv.wrappers import FAULT_KINDS, FaultConfig, FaultInjection, Perturbat
 
 @pytest.fixture(scope="module")
 def tasks():
-    # categories whose calls never create records in parallel (see test_faults_keep_tasks_solvable)
+    # one call per action, so "the last tool message failed" tells a quitter when to give up
     return synthesize(load_registry(), 40, seed=31,
                       categories=["simple", "multiple", "multi_step", "missing_argument", "multi_turn"])
 
@@ -163,6 +163,8 @@ def test_schema_perturbation_changes_what_the_agent_sees(all_tasks):
     assert any(a in action for a in pert["tools"].values())
     obs, r, term, trunc, info = env.step(action)
     assert info["deficiencies"] == []
+    msgs, _ = decode_observation(obs)  # tool results speak the perturbed names too
+    assert msgs[-1]["role"] == "tool" and msgs[-1]["name"] in pert["tools"].values()
     # calling a hidden canonical name is a call to a tool that is not offered
     env.reset(seed=0, options={"task_index": i})
     first = task.turns[0].steps[0][0]

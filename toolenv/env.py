@@ -137,8 +137,9 @@ class ToolUseEnv(gym.Env):
 
     # ---- hooks used by wrappers ---------------------------------------------------------
     def set_call_interceptor(self, fn: Any | None) -> None:
-        """``fn(name, arguments, call_index, rng) -> dict | None``: a dict replaces the tool's response
-        (the call is not executed and does not count as done). Simulated suites only."""
+        """``fn(name, arguments, call_index, rng) -> dict | str | None``: a dict (or raw body text)
+        replaces the tool's response; the call is not executed, does not count as done and earns no
+        credit (`exec:fault`). Simulated suites only."""
         self._interceptor = fn
         if self._episode is not None and hasattr(self._episode, "interceptor"):
             self._episode.interceptor = fn
@@ -204,7 +205,11 @@ class ToolUseEnv(gym.Env):
         except Exception as e:  # noqa: BLE001 - a suite bug must not crash a training run
             out = StepOutcome([], -1.0, True, ["env:internal_error"], {"success": False, "error": f"{type(e).__name__}: {e}"})
         self._steps += 1
-        self._msgs.extend(encode_message(m) for m in out.messages)
+        messages = out.messages
+        if self._tool_view is not None:  # tool results must not reveal the canonical names
+            messages = [{**m, "name": self._tool_view.from_canonical(m["name"], {})[0]} if m.get("role") == "tool"
+                        and "name" in m else m for m in messages]
+        self._msgs.extend(encode_message(m) for m in messages)
         terminated = out.terminated
         truncated = not terminated and self._steps >= self._limit
         deficiencies = list(out.deficiencies)

@@ -4,16 +4,17 @@ from __future__ import annotations
 
 import json
 import random
+import warnings
 from typing import Any, Callable, Sequence
 
 from toolenv.episode import Episode, StepOutcome, Suite
 from toolenv.parse import ParsedAction, render_calls
 from toolenv.reward import ArgMatch, RewardConfig, match_arguments
-from toolenv.simulator import World, argument_error, canonical_json, error_response, stable_seed
+from toolenv.simulator import WORLD_VERSION, World, argument_error, canonical_json, error_response, stable_seed
 from toolenv.spec import ToolRegistry
 from toolenv.tasks import GTCall, Task
 
-CallInterceptor = Callable[[str, dict, int, random.Random], "dict | None"]
+CallInterceptor = Callable[[str, dict, int, random.Random], "dict | str | None"]
 DEFAULT_ANSWER = "I have completed your request."
 _MUTATING = ("create", "update", "delete")
 
@@ -74,6 +75,10 @@ class SimSuite(Suite):
             raise ValueError(f"tasks offer tools that are not in the loaded specs: {missing[:10]}")
         if not tasks:
             raise ValueError("no tasks")
+        stale = sum(1 for t in tasks if t.meta.get("world_version", WORLD_VERSION) != WORLD_VERSION)
+        if stale:
+            warnings.warn(f"{stale} task(s) were synthesized for world version != {WORLD_VERSION}; ids in their "
+                          "requests may not exist any more: re-synthesize them", stacklevel=3)
         self.registry = registry
         self.tasks = list(tasks)
         self.reward = reward or RewardConfig()
@@ -159,8 +164,12 @@ class SimEpisode(Episode):
         if self.finished:
             return None
         if self.pending:
-            calls = [{"name": c.name, "arguments": concrete_arguments(c.arguments, self.results)} for c in self.pending[0]]
-            return render_calls(calls, self.suite.expert_style)
+            try:
+                calls = [{"name": c.name, "arguments": concrete_arguments(c.arguments, self.results)}
+                         for c in self.pending[0]]
+                return render_calls(calls, self.suite.expert_style)
+            except LookupError:
+                pass  # a prerequisite call was never made (an earlier turn failed): just answer
         return self.task.turns[self.turn].answer or DEFAULT_ANSWER
 
     # ---- stepping ------------------------------------------------------------------------
@@ -263,10 +272,10 @@ class SimEpisode(Episode):
                     rng = random.Random(stable_seed(self.seed, "fault", self.n_calls, key))
                     faulty = self.interceptor(name, args, self.n_calls, rng)
                 gt, si, m = self._find(name, args)
-                if faulty is not None:
+                if faulty is not None:  # the API failed: no credit, the agent should retry or report
                     response = faulty
                     defs.append("exec:fault")
-                    credits.append(cfg.format_weight + cfg.tool_weight * (gt is not None))
+                    credits.append(0.0)
                 else:
                     bad = argument_error(tool, args, argjson)
                     if bad is not None:
@@ -306,7 +315,7 @@ class SimEpisode(Episode):
                                 penalty += cfg.repeated_call_penalty if code == "calls:repeated" else cfg.extra_call_penalty
                         credits.append(credit)
             self.history = self.history + (key,)
-            messages.append({"role": "tool", "tool_call_id": cid, "name": name,
-                             "content": json.dumps(response, ensure_ascii=True)})
+            content = response if isinstance(response, str) else json.dumps(response, ensure_ascii=True)
+            messages.append({"role": "tool", "tool_call_id": cid, "name": name, "content": content})
         reward = (sum(credits) / len(credits) if credits else 0.0) + penalty
         return StepOutcome(messages, reward, False, defs)

@@ -34,6 +34,7 @@ _VALIDATORS: dict[int, Draft202012Validator] = {}
 _INITIAL_CACHE: dict[tuple, dict[str, dict[str, Any]]] = {}
 _RESPONSE_CACHE: dict[tuple, dict[str, Any]] = {}
 _CACHE_LIMIT = 50_000
+WORLD_VERSION = 2  # bump when seeded world generation changes (saved task files may go stale)
 _TRUE_FLAGS = {"success", "ok", "deleted", "cancelled", "canceled", "confirmed", "available", "sent", "saved",
                "removed", "updated", "added", "created", "scheduled", "booked", "completed", "valid"}
 _COUNT_NAMES = {"count", "total", "total_count", "total_results", "num_results", "results_count", "n_results"}
@@ -170,7 +171,7 @@ class World:
         self.seed = int(seed)
         self.base: dict[str, dict[str, dict[str, Any]]] = {}
         self.diff: dict[str, dict[str, dict[str, Any] | None]] = {}
-        self.create_counts: dict[str, int] = {}
+        self.create_counts: dict[tuple[str, str], int] = {}  # (collection, arguments) -> creates so far
         self._hash: str | None = None
 
     # ---- snapshot -------------------------------------------------------------------------
@@ -285,8 +286,10 @@ class World:
             if missing is not None:
                 return missing, "exec:not_found"
         if action == "create":
-            n = self.create_counts.get(coll.name, 0)
-            self.create_counts[coll.name] = n + 1
+            # ids depend on the create's own arguments (and how often they were used), not on the
+            # global order of creates, so a parallel group gives the same world in any order
+            n = self.create_counts.get((coll.name, argjson), 0)
+            self.create_counts[(coll.name, argjson)] = n + 1
             rng = random.Random(stable_seed(self.seed, "create", coll.name, n, argjson))
             rec = ValueGenerator(rng).object(coll.schema, fill_optional=1.0)
             for k, v in args.items():

@@ -39,4 +39,9 @@ def synthesize(registry: Any, num: int, seed: int, categories: Sequence[str] | N
 
     Raises `Infeasible` (a ValueError) when a requested category cannot be built from the specs.
     """
-    return synthesizer_for(registry).generate(num, seed, categories, progress=progress)
+    from toolenv.simulator import WORLD_VERSION
+
+    tasks = synthesizer_for(registry).generate(num, seed, categories, progress=progress)
+    for t in tasks:
+        t.meta["world_version"] = WORLD_VERSION
+    return tasks

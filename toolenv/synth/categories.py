@@ -10,6 +10,8 @@ a simulated `World` with the task's world seed to check that every call succeeds
 
 from __future__ import annotations
 
+import json
+
 import random
 from dataclasses import dataclass, field
 from typing import Any, Sequence
@@ -258,7 +260,17 @@ class Synthesizer:
 
     # ---- verification -----------------------------------------------------------------------
     def _valid(self, calls: Sequence[_Call]) -> bool:
-        """Schema-check the arguments of calls without references (cheap; used for independent calls)."""
+        """Schema-check the arguments of calls without references (cheap; used for independent calls),
+        and make sure a parallel group commutes: updates/deletes must target distinct records."""
+        touched: set[tuple[str, Any]] = set()
+        for c in calls:
+            spec = self.registry.tools[c.tool]
+            if spec.effect is not None and spec.effect.action in ("update", "delete"):
+                coll = self.registry.toolkit_of(c.tool).collections[spec.effect.collection]
+                key = (coll.name, json.dumps(c.args.get(spec.effect.id_param or coll.id_field), sort_keys=True))
+                if key in touched:
+                    return False
+                touched.add(key)
         if not self.verify:
             return True
         return all(argument_error(self.registry.tools[c.tool], c.args) is None for c in calls)
