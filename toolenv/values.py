@@ -136,7 +136,7 @@ _NUM_HINTS: list[tuple[re.Pattern[str], tuple[float, float, int]]] = [
         (r"rating|stars|score", (1.0, 5.0, 1)),
         (r"lat(itude)?$", (-60.0, 70.0, 4)),
         (r"lon(gitude)?$|lng$", (-170.0, 170.0, 4)),
-        (r"temp", (-10.0, 38.0, 1)),
+        (r"temp|(^|_)(high|low|feels_like|dew_point)$", (-10.0, 38.0, 1)),
         (r"percent|humidity|probability|chance", (0.0, 100.0, 0)),
         (r"quantity|count|guests|passengers|seats|nights|people|adults|servings", (1, 6, 0)),
         (r"year", (1970, 2026, 0)),
@@ -215,6 +215,32 @@ def _string_kind(n: str, fmt: str | None, has_pattern: bool) -> str:
     return name_kind(n) or "word"
 
 
+_PAIRS = (("low", "high"), ("min", "max"), ("minimum", "maximum"), ("start", "end"), ("check_in", "check_out"),
+          ("departure", "arrival"), ("from", "to"), ("sunrise", "sunset"), ("opens", "closes"))
+
+
+def _order_pairs(obj: dict[str, Any], props: dict[str, Any]) -> None:
+    """Swap generated values of paired fields (low/high, start_*/end_*, check_in/check_out...)
+    when they came out in the wrong order, if both schemas allow the swap."""
+    if len(obj) < 2:
+        return
+    for a, b in _PAIRS:
+        for ka in [k for k in obj if k == a or k.startswith(a + "_") or k.endswith("_" + a)]:
+            kb = ka.replace(a, b, 1) if ka.startswith(a) else ka[: len(ka) - len(a)] + b
+            if kb not in obj or ka == kb:
+                continue
+            va, vb = obj[ka], obj[kb]
+            comparable = (isinstance(va, str) and isinstance(vb, str)) or (
+                isinstance(va, (int, float)) and isinstance(vb, (int, float)) and not isinstance(va, bool))
+            if comparable and va > vb and _same_constraints(props.get(ka, {}), props.get(kb, {})):
+                obj[ka], obj[kb] = vb, va
+
+
+def _same_constraints(a: dict[str, Any], b: dict[str, Any]) -> bool:
+    """Both schemas accept the same values (descriptions aside), so swapping values is safe."""
+    return {k: v for k, v in a.items() if k != "description"} == {k: v for k, v in b.items() if k != "description"}
+
+
 class ValueGenerator:
     """Schema-valid realistic values; all randomness comes from ``rng``."""
 
@@ -256,6 +282,7 @@ class ValueGenerator:
         for k, sub in props.items():
             if k in req or self.rng.random() < fill_optional:
                 out[k] = self.value(sub if isinstance(sub, dict) else {}, k, depth + 1)
+        _order_pairs(out, props)
         return out
 
     def array(self, schema: dict[str, Any], name: str = "", depth: int = 0) -> list[Any]:
@@ -268,6 +295,11 @@ class ValueGenerator:
             return [self.value(s, name, depth + 1) for s in items]
         singular = name[:-1] if name.endswith("s") else name
         vals = [self.value(items, singular, depth + 1) for _ in range(n)]
+        if vals and all(isinstance(v, dict) for v in vals):
+            for key in ("date", "datetime", "timestamp", "time", "start_time", "departure_time"):
+                if all(isinstance(v.get(key), str) for v in vals):
+                    vals.sort(key=lambda v: v[key])  # a forecast or a timetable reads in order
+                    break
         if schema.get("uniqueItems"):
             uniq: list[Any] = []
             for v in vals:
