@@ -34,7 +34,7 @@ _VALIDATORS: dict[int, Draft202012Validator] = {}
 _INITIAL_CACHE: dict[tuple, dict[str, dict[str, Any]]] = {}
 _RESPONSE_CACHE: dict[tuple, dict[str, Any]] = {}
 _CACHE_LIMIT = 50_000
-WORLD_VERSION = 2  # bump when seeded world generation changes (saved task files may go stale)
+WORLD_VERSION = 3  # bump when seeded world generation changes (saved task files may go stale)
 _TRUE_FLAGS = {"success", "ok", "deleted", "cancelled", "canceled", "confirmed", "available", "sent", "saved",
                "removed", "updated", "added", "created", "scheduled", "booked", "completed", "valid"}
 _COUNT_NAMES = {"count", "total", "total_count", "total_results", "num_results", "results_count", "n_results"}
