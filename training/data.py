@@ -35,7 +35,7 @@ def env_kwargs(tasks_path: str | Path, tool_specs: str | None = None, max_steps:
 
 
 def synthesize_tasks(cfg: DataConfig, seed: int) -> tuple[list[Any], list[Any]]:
-    """(train, test) task lists; held-out tasks never share a user request with training tasks."""
+    """(train, test) task lists, held out by template and by seed (`toolenv.split`)."""
     from toolenv.tasks import load_tasks
 
     if cfg.train_tasks and cfg.test_tasks:
@@ -44,26 +44,14 @@ def synthesize_tasks(cfg: DataConfig, seed: int) -> tuple[list[Any], list[Any]]:
     from toolenv.synth import synthesize
 
     registry = load_registry(cfg.tool_specs)
-    total = cfg.num_train + cfg.num_test
     try:
-        from toolenv.split import split_tasks  # type: ignore
-
-        tasks = synthesize(registry, total + total // 4, seed=seed, categories=cfg.categories)
-        train, test = split_tasks(tasks, test_size=cfg.num_test, seed=seed)[:2]
-        return list(train)[: cfg.num_train], list(test)[: cfg.num_test]
-    except ImportError:
-        pass
-    train = synthesize(registry, cfg.num_train, seed=seed, categories=cfg.categories)
-    seen = {t.turns[0].user for t in train}
-    test: list[Any] = []
-    s = seed + 1_000_003
-    while len(test) < cfg.num_test:
-        for t in synthesize(registry, cfg.num_test, seed=s, categories=cfg.categories):
-            if t.turns[0].user not in seen and len(test) < cfg.num_test:
-                seen.add(t.turns[0].user)
-                test.append(t)
-        s += 1
-    return train, test
+        from toolenv.split import synthesize_split
+    except ImportError:  # older checkouts: disjoint seeds only
+        train = synthesize(registry, cfg.num_train, seed=seed, categories=cfg.categories)
+        test = synthesize(registry, cfg.num_test, seed=seed + 1_000_003, categories=cfg.categories)
+        return train, test
+    # held out by sentence template AND by seed (values, simulated worlds): see toolenv/split.py
+    return synthesize_split(registry, cfg.num_train, cfg.num_test, seed=seed, categories=cfg.categories)
 
 
 def clip_answer(text: str, words: int) -> str:

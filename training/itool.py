@@ -307,20 +307,22 @@ class Run:
                 total += int(json.loads(p.read_text())["steps"])
         return total
 
-    def baseline(self, sft_dir: Path) -> Path | None:
+    def baseline(self, sft_dir: Path) -> Path:
         """Warm-up SFT continued for the same number of optimizer steps as the rounds used."""
         d = self.stage("baseline")
         if is_done(d):
             return d
         steps = self.preference_steps()
-        if steps <= 0:
-            return None
         from training.model import lora_config, save_policy
         from training.sft import train_sft
 
         model, tok = self.load(sft_dir)
         log(f"baseline: continuing SFT for {steps} steps (the rounds' optimizer steps)")
         with StageDir(d) as tmp:
+            if steps <= 0:  # the rounds made no update: the baseline is the warm-up policy itself
+                save_policy(model, tok, tmp)
+                atomic_write_json(tmp / "train_log.json", {"steps": 0})
+                return d
             res = train_sft(model, tok, self.examples(tok), self.cfg.sft, tmp / "trainer", seed=self.cfg.seed + 99,
                             max_steps=steps, peft_config=lora_config(self.cfg.model), order="random")
             shutil.rmtree(tmp / "trainer", ignore_errors=True)

@@ -49,7 +49,7 @@ def pairs_from_tree(result: SearchResult, env: Any, task: Any, cfg: PairsConfig)
             if gt is not None and gt.startswith(prefix):
                 chosen, chosen_v, source = gt, 1.0, "ground_truth"
         rejected, rejected_v = turn_text(worst), worst.Q
-        if chosen_v - rejected_v < cfg.min_value_gap:
+        if chosen_v - rejected_v < cfg.min_value_gap or chosen_v <= rejected_v:
             continue
         if not chosen.startswith(prefix) or not rejected.startswith(prefix):
             continue

@@ -39,7 +39,7 @@ def _tree(res):
 
 
 def test_split_step():
-    assert split_step('a, b, c', [", "], 2) == 5
+    assert split_step('a, b, c', [", "], 2) == 6
     assert split_step('f(x=1', ["(", "="], 2) == 4
     assert split_step('abc', [", "], 1) is None
 

@@ -59,9 +59,21 @@ def test_curriculum_is_easy_to_hard():
 
 
 def _pairs(smoke_run):
-    from training.pairs import load_pairs
+    """Preference rows in the pipeline's format: ground-truth first turn vs a corrupted one."""
+    import json
 
-    return load_pairs(str(smoke_run / "pairs" / "round-1"))
+    rows = []
+    for r in load_rows(smoke_run / "data" / "sft_rows.jsonl")[:6]:
+        msgs = r["messages"]
+        k = next(i for i, m in enumerate(msgs) if m["role"] == "assistant")
+        calls = msgs[k].get("tool_calls")
+        good = msgs[k]["content"] or ""
+        if calls:
+            good = "\n".join('<tool_call>\n' + json.dumps({"name": c["function"]["name"], "arguments": c["function"]["arguments"]}) + "\n</tool_call>" for c in calls)
+        rows.append({"prompt": msgs[:k], "chosen": [{"role": "assistant", "content": good}],
+                     "rejected": [{"role": "assistant", "content": good[: len(good) // 2] + " oops"}],
+                     "tools": r["tools"]})
+    return rows
 
 
 def test_preference_losses_log_and_change_weights(smoke_run, tmp_path):
