@@ -85,7 +85,7 @@ class HFAgent(Agent):
         tokenizer: Any,
         *,
         call_format: str = "auto",
-        max_new_tokens: int = 256,
+        max_new_tokens: int = 384,
         do_sample: bool = False,
         temperature: float = 1.0,
         top_p: float = 1.0,
