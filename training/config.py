@@ -240,7 +240,12 @@ class ITOOLConfig:
         default=False, metadata={"help": "Also train a random-order warm-up for comparison."}
     )
     report_to: str = field(default="none", metadata={"help": "TRL/Transformers report_to (none|tensorboard)."})
-    threads: int | None = field(default=None, metadata={"help": "torch.set_num_threads (None: leave)."})
+    threads: int | None = field(default=None, metadata={"help": "torch threads for training (None: leave)."})
+    gen_threads: int | None = field(
+        default=1,
+        metadata={"help": "torch threads for generation (eval, rollouts, MCTS). 1 is far faster for a tiny model "
+                  "on a shared CPU: multi-thread kernels spin-wait on tiny per-token ops (measured 18x)."},
+    )
     data: DataConfig = field(default_factory=DataConfig)
     model: ModelConfig = field(default_factory=ModelConfig)
     sft: SFTStageConfig = field(default_factory=SFTStageConfig)

@@ -31,6 +31,26 @@ def log(msg: str) -> None:
     print(f"[itool {time.strftime('%H:%M:%S')}] {msg}", flush=True)
 
 
+class threads:
+    """Temporarily set torch's intra-op threads (generation vs training)."""
+
+    def __init__(self, n: int | None):
+        self.n = n
+
+    def __enter__(self):
+        import torch
+
+        self.old = torch.get_num_threads()
+        if self.n:
+            torch.set_num_threads(self.n)
+
+    def __exit__(self, *exc):
+        import torch
+
+        torch.set_num_threads(self.old)
+        return False
+
+
 class Run:
     def __init__(self, cfg: ITOOLConfig):
         self.cfg = cfg
@@ -151,7 +171,7 @@ class Run:
 
         model, tok = self.load(policy_dir)
         log(f"eval {name}: held-out tasks")
-        with StageDir(d) as tmp:
+        with StageDir(d) as tmp, threads(self.cfg.gen_threads):
             rep = evaluate_policy(model, tok, self.env_kwargs("test"), self.cfg.eval, seed=self.cfg.seed + 17)
             rep.update(stage=stage, round=rnd, name=name, policy=str(policy_dir))
             atomic_write_json(tmp / "report.json", rep)
@@ -226,7 +246,7 @@ class Run:
         n = len(self.rows())
         idx = sample_indices(n, cfg.deficiency.max_tasks, cfg.seed * 101 + k)
         log(f"round {k}: deficiency rollouts on {len(idx)} training tasks")
-        with StageDir(d) as tmp:
+        with StageDir(d) as tmp, threads(self.cfg.gen_threads):
             recs = rollout_records(model, tok, self.env_kwargs("train"), idx, cfg.seed + 1000 * k,
                                    cfg.deficiency.batch_size, cfg.deficiency.max_new_tokens, cfg.mcts.max_turns)
             by_row = {e["row"]: e for e in ex_all}
@@ -262,7 +282,7 @@ class Run:
         all_rows: list[dict[str, Any]] = []
         per_task = []
         t0 = time.time()
-        with StageDir(d) as tmp:
+        with StageDir(d) as tmp, threads(self.cfg.gen_threads):
             for s in tqdm(selected, desc=f"MCTS round {k}", leave=False):
                 ti = s["task_index"]
                 task = tasks[ti]
