@@ -9,7 +9,8 @@ from agents.factory import make_agent
 from agents.oracle import OracleAgent
 from agents.random_agent import RandomAgent
 
-_LAZY = {"HFAgent": "agents.hf", "ChatAPIAgent": "agents.chat_api", "build_tiny_model": "agents.tiny",
+_LAZY = {"HFAgent": "agents.hf", "GenerationResult": "agents.hf", "Continuation": "agents.hf",
+         "ChatAPIAgent": "agents.chat_api", "ChatAPIError": "agents.chat_api", "build_tiny_model": "agents.tiny",
          "TinyModelConfig": "agents.tiny"}
 
 
@@ -21,5 +22,5 @@ def __getattr__(name: str) -> Any:
     raise AttributeError(f"module 'agents' has no attribute {name!r}")
 
 
-__all__ = ["Agent", "ChatAPIAgent", "HFAgent", "OracleAgent", "RandomAgent", "TinyModelConfig", "build_tiny_model",
+__all__ = ["Agent", "ChatAPIAgent", "ChatAPIError", "Continuation", "GenerationResult", "HFAgent", "OracleAgent", "RandomAgent", "TinyModelConfig", "build_tiny_model",
            "make_agent"]
