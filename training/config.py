@@ -40,8 +40,8 @@ def _check(cond: bool, msg: str) -> None:
 
 @dataclass
 class DataConfig:
-    tool_specs: str | None = field(
-        default=None, metadata={"help": "Tool spec file or folder; None = the bundled tool_specs/."}
+    tool_specs: str | list[str] | None = field(
+        default=None, metadata={"help": "Tool spec file(s) or folder; None = all bundled tool_specs/."}
     )
     num_train: int = field(default=1200, metadata={"help": "Synthesized training tasks."})
     num_test: int = field(default=240, metadata={"help": "Synthesized held-out tasks."})
@@ -324,7 +324,26 @@ def load_config(
         raw = _merge(raw, raw.get("smoke") or {})
     if overrides:
         raw = _merge(raw, overrides)
-    return config_from_dict(raw)
+    cfg = config_from_dict(raw)
+    if path is not None:
+        cfg.data.tool_specs = _resolve_specs(cfg.data.tool_specs, Path(path).resolve().parent.parent)
+    return cfg
+
+
+def _resolve_specs(specs: Any, root: Path) -> Any:
+    """Relative spec paths that do not exist from the working directory are taken from the
+    repository root (the folder above configs/), so a run works from any directory."""
+    def one(p: str) -> str:
+        if Path(p).exists() or Path(p).is_absolute():
+            return p
+        alt = root / p
+        return str(alt) if alt.exists() else p
+
+    if specs is None:
+        return None
+    if isinstance(specs, str):
+        return one(specs)
+    return [one(str(p)) for p in specs]
 
 
 def save_config(cfg: ITOOLConfig, path: str | Path) -> None:

@@ -16,7 +16,7 @@ from typing import Any, Sequence
 from training.config import DataConfig
 
 
-def make_env(tasks_path: str | Path, tool_specs: str | None = None, seed: int = 0, max_steps: int = 12) -> Any:
+def make_env(tasks_path: str | Path, tool_specs: Any = None, seed: int = 0, max_steps: int = 12) -> Any:
     import gymnasium as gym
 
     import toolenv  # noqa: F401
@@ -27,7 +27,7 @@ def make_env(tasks_path: str | Path, tool_specs: str | None = None, seed: int = 
     return gym.make("ToolUse-v0", **kwargs)
 
 
-def env_kwargs(tasks_path: str | Path, tool_specs: str | None = None, max_steps: int = 12) -> dict[str, Any]:
+def env_kwargs(tasks_path: str | Path, tool_specs: Any = None, max_steps: int = 12) -> dict[str, Any]:
     kw: dict[str, Any] = {"tasks": str(tasks_path), "max_steps": max_steps}
     if tool_specs:
         kw["tool_specs"] = tool_specs
@@ -98,7 +98,7 @@ def load_rows(path: str | Path) -> list[dict[str, Any]]:
     return [json.loads(line) for line in Path(path).read_text(encoding="utf-8").splitlines() if line.strip()]
 
 
-def corpus_lines(env_tasks_path: str | Path, tool_specs: str | None, num_tasks: int, seed: int) -> list[str]:
+def corpus_lines(env_tasks_path: str | Path, tool_specs: Any, num_tasks: int, seed: int) -> list[str]:
     """Tokenizer corpus: oracle conversations of training tasks rendered with the tiny template."""
     try:
         from agents.tiny import tiny_corpus
