@@ -333,6 +333,7 @@ class Run:
         if is_done(d):
             return d
         steps = self.preference_steps()
+        from training.config import SFTStageConfig
         from training.model import lora_config, save_policy
         from training.sft import train_sft
 
@@ -343,8 +344,12 @@ class Run:
                 save_policy(model, tok, tmp)
                 atomic_write_json(tmp / "train_log.json", {"steps": 0})
                 return d
-            res = train_sft(model, tok, self.examples(tok), self.cfg.sft, tmp / "trainer", seed=self.cfg.seed + 99,
-                            max_steps=steps, peft_config=lora_config(self.cfg.model), order="random")
+            # same optimizer steps AND the same learning rate / schedule as the preference stage
+            base_cfg = SFTStageConfig(**{**self.cfg.sft.__dict__, "lr_scheduler_type": self.cfg.preference.lr_scheduler_type,
+                                         "warmup_ratio": 0.0})
+            res = train_sft(model, tok, self.examples(tok), base_cfg, tmp / "trainer", seed=self.cfg.seed + 99,
+                            max_steps=steps, peft_config=lora_config(self.cfg.model), order="random",
+                            lr=self.cfg.preference.learning_rate)
             shutil.rmtree(tmp / "trainer", ignore_errors=True)
             save_policy(res["model"], tok, tmp)
             atomic_write_json(tmp / "train_log.json", {k: v for k, v in res.items() if k != "model"})
