@@ -292,7 +292,7 @@ class Run:
                 mcfg = cfg.mcts
                 search = MCTS(policy, env, mcfg)
                 res = search.search(root, norm, task_key=f"{k}:{task.id}")
-                rows = pairs_from_tree(res, env, task, cfg.pairs)
+                rows = pairs_from_tree(res, env, task, cfg.pairs, cfg.data.answer_words)
                 all_rows.extend(rows)
                 per_task.append({"task_id": task.id, "category": task.category, "pairs": len(rows),
                                  "root_value": res.root.Q,

@@ -32,8 +32,11 @@ def ground_truth_turn(env: Any, node: Node) -> str | None:
     return env.unwrapped.expert_action()
 
 
-def pairs_from_tree(result: SearchResult, env: Any, task: Any, cfg: PairsConfig) -> list[dict[str, Any]]:
+def pairs_from_tree(result: SearchResult, env: Any, task: Any, cfg: PairsConfig, answer_words: int = 0) -> list[dict[str, Any]]:
+    """Pairs of one tree. ``answer_words`` clips ground-truth text answers like the SFT rows."""
     from toolenv.observation import decode_observation
+    from toolenv.parse import parse_action
+    from training.data import clip_answer
 
     rows: list[dict[str, Any]] = []
     seen: set[tuple[str, str, str]] = set()
@@ -46,6 +49,8 @@ def pairs_from_tree(result: SearchResult, env: Any, task: Any, cfg: PairsConfig)
         chosen, chosen_v, source = turn_text(best), best.Q, "sibling"
         if best.Q < cfg.right_threshold and cfg.ground_truth_when_none_right:
             gt = ground_truth_turn(env, node)
+            if gt is not None and answer_words > 0 and parse_action(gt).kind == "answer":
+                gt = clip_answer(gt, answer_words)
             if gt is not None and gt.startswith(prefix):
                 chosen, chosen_v, source = gt, 1.0, "ground_truth"
         rejected, rejected_v = turn_text(worst), worst.Q

@@ -46,3 +46,23 @@ def test_resume_after_interruption(smoke_run, tmp_path):
     assert not (run / "round-1" / "policy.tmp-12345").exists()
     names = [json.loads(x)["name"] for x in (run / "metrics.jsonl").read_text().splitlines()]
     assert names == ["sft", "round-1", "baseline"]  # no duplicated lines
+
+
+def test_toolenv_train_command_resumes_a_finished_run(smoke_run, tmp_path):
+    """`toolenv train` dispatches to training.itool; on a finished run nothing is retrained."""
+    import os
+    import subprocess
+    import sys
+
+    from .conftest import ROOT
+
+    run = tmp_path / "done"
+    shutil.copytree(smoke_run, run)
+    before = read_done(run / "sft")["finished_at"]
+    env = dict(os.environ, HF_HUB_OFFLINE="1")
+    proc = subprocess.run([sys.executable, "-m", "toolenv.cli", "train", "--config", str(ROOT / "configs" / "demo.yaml"),
+                           "--smoke", "--output-dir", str(run)], cwd=ROOT, env=env, capture_output=True, text=True,
+                          timeout=300)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert read_done(run / "sft")["finished_at"] == before
+    assert (run / "report.md").exists()

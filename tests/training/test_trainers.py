@@ -89,3 +89,20 @@ def test_preference_losses_log_and_change_weights(smoke_run, tmp_path):
         assert res["steps"] == 2, loss
         assert res["log_history"] and "loss" in res["log_history"][0], loss
         assert _changed(before, res["model"]), loss
+
+
+def test_lora_stage_saves_a_merged_plain_checkpoint(smoke_run, tmp_path):
+    from training.config import ModelConfig
+    from training.model import lora_config, save_policy
+
+    path = smoke_run / "model-init"
+    model, tok = load_model(path), load_tokenizer(path)
+    ex = tokenize_rows(load_rows(smoke_run / "data" / "sft_rows.jsonl")[:8], tok, 384)
+    cfg = SFTStageConfig(num_stages=1, max_steps=2, per_device_train_batch_size=4, logging_steps=1)
+    peft = lora_config(ModelConfig(use_peft=True, lora_r=4))
+    res = train_sft(model, tok, ex, cfg, tmp_path / "lora", seed=0, peft_config=peft)
+    assert res["steps"] == 2 and res["log_history"]
+    save_policy(res["model"], tok, tmp_path / "merged")
+    merged = load_model(tmp_path / "merged")
+    assert not any("lora" in k for k in merged.state_dict())
+    assert _changed(_weights(load_model(path)), merged)
