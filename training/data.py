@@ -100,8 +100,6 @@ def load_rows(path: str | Path) -> list[dict[str, Any]]:
 
 def corpus_lines(env_tasks_path: str | Path, tool_specs: Any, num_tasks: int, seed: int) -> list[str]:
     """Tokenizer corpus: oracle conversations of training tasks rendered with the tiny template."""
-    try:
-        from agents.tiny import tiny_corpus
-    except ImportError:
-        return [json.dumps(r) for r in load_rows(Path(env_tasks_path).with_name("sft_rows.jsonl"))][:num_tasks]
+    from agents.tiny import tiny_corpus
+
     return tiny_corpus(tool_specs=tool_specs, num_tasks=num_tasks, seed=seed, tasks=str(env_tasks_path))

@@ -26,17 +26,13 @@ def load_tokenizer(path: str | Path):
 
 
 def build_tiny(out_dir: str | Path, corpus: Iterable[str] | None, cfg: ModelConfig, seed: int, tool_specs: Any) -> Path:
-    """Build the tiny offline model with `agents.tiny` (a private fallback while it is missing)."""
-    out = Path(out_dir)
-    try:
-        from agents.tiny import TinyModelConfig, build_tiny_model
-    except ImportError:
-        from training._tiny_fallback import build_tiny_model
+    """Build the tiny offline model with `agents.tiny` (tokenizer trained on ``corpus``)."""
+    from agents.tiny import TinyModelConfig, build_tiny_model
 
-        return Path(build_tiny_model(out, corpus=list(corpus or []), seed=seed, tool_specs=tool_specs))
-    preset = getattr(TinyModelConfig, cfg.tiny_preset, None)
-    config = preset() if callable(preset) else None
-    res = build_tiny_model(str(out), corpus=list(corpus) if corpus is not None else None, config=config, seed=seed, tool_specs=tool_specs)
+    out = Path(out_dir)
+    config = TinyModelConfig.preset(cfg.tiny_preset)
+    res = build_tiny_model(str(out), corpus=list(corpus) if corpus is not None else None, config=config, seed=seed,
+                           tool_specs=tool_specs)
     return Path(res) if isinstance(res, (str, Path)) else out
 
 
