@@ -37,3 +37,16 @@ class Backend:
 
 def is_number(x: Any) -> bool:
     return isinstance(x, (int, float)) and not isinstance(x, bool)
+
+
+def int_keys(d: Any) -> Any:
+    """JSON turns integer dict keys into strings; turn them back (ids in initial configs)."""
+    if not isinstance(d, dict):
+        return d
+    out = {}
+    for k, v in d.items():
+        try:
+            out[int(k)] = v
+        except (TypeError, ValueError):
+            out[k] = v
+    return out

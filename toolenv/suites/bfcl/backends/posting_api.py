@@ -9,21 +9,9 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-from toolenv.suites.bfcl.backends.base import Backend
+from toolenv.suites.bfcl.backends.base import Backend, int_keys
 
 _AUTH_ERROR = {"error": "User not authenticated. Please authenticate before performing this action."}
-
-
-def _int_keys(d: Any) -> Any:
-    if not isinstance(d, dict):
-        return d
-    out = {}
-    for k, v in d.items():
-        try:
-            out[int(k)] = v
-        except (TypeError, ValueError):
-            out[k] = v
-    return out
 
 
 class TwitterAPI(Backend):
@@ -40,8 +28,8 @@ class TwitterAPI(Backend):
 
     def _load_scenario(self, scenario: dict[str, Any], long_context: bool = False) -> None:
         super()._load_scenario(scenario, long_context)
-        self.tweets = _int_keys(self.tweets)
-        self.comments = _int_keys(self.comments)
+        self.tweets = int_keys(self.tweets)
+        self.comments = int_keys(self.comments)
 
     def _tweet(self, tweet_id: Any) -> dict | None:
         t = self.tweets.get(tweet_id) if isinstance(tweet_id, int) and not isinstance(tweet_id, bool) else None

@@ -11,7 +11,7 @@ import copy
 import re
 from typing import Any, Optional
 
-from toolenv.suites.bfcl.backends.base import Backend, is_number
+from toolenv.suites.bfcl.backends.base import Backend, int_keys, is_number
 
 NOW_TIME = "10:30 AM"
 NOW_STAMP = "2024-09-19 10:30:00"
@@ -42,18 +42,6 @@ DEFAULT_STOCKS = {
 }
 
 
-def _int_keys(d: Any) -> Any:
-    if not isinstance(d, dict):
-        return d
-    out = {}
-    for k, v in d.items():
-        try:
-            out[int(k)] = v
-        except (TypeError, ValueError):
-            out[k] = v
-    return out
-
-
 class TradingBot(Backend):
     DEFAULT_STATE = {
         "orders": {
@@ -71,7 +59,7 @@ class TradingBot(Backend):
 
     def _load_scenario(self, scenario: dict[str, Any], long_context: bool = False) -> None:
         super()._load_scenario(scenario, long_context)
-        self.orders = _int_keys(self.orders)
+        self.orders = int_keys(self.orders)
 
     def _order(self, order_id: Any) -> dict | None:
         if isinstance(order_id, bool) or not isinstance(order_id, int):
