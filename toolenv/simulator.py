@@ -73,6 +73,11 @@ def error_response(code: int, etype: str, message: str, field: str = "") -> dict
 _VALID_CACHE: dict[tuple, Any] = {}
 
 
+def not_found(coll: Collection, rid: Any, field: str) -> dict[str, Any]:
+    singular = coll.name[:-1] if coll.name.endswith("s") else coll.name
+    return error_response(404, "not_found", f"{singular} {rid!r} not found", f"/{field}")
+
+
 def argument_error(tool: ToolSpec, arguments: Any, argjson: str | None = None) -> tuple[dict[str, Any], str] | None:
     """Validate arguments; returns (error response, deficiency code) or None when valid (memoised;
     ``argjson`` is `canonical_json(arguments)` when the caller already has it)."""
@@ -97,7 +102,7 @@ def _argument_error(tool: ToolSpec, arguments: Any) -> tuple[dict[str, Any], str
             return (error_response(400, "unexpected_argument", f"unexpected argument {k!r} for {tool.name}", f"/{k}"),
                     "args:unexpected")
     v = validator_for(tool.parameters)
-    err = next(iter(v.iter_errors(arguments)), None) if not _fast_valid(tool, arguments) else None
+    err = next(iter(v.iter_errors(arguments)), None)
     if err is None:
         return None
     path = "".join(f"/{p}" for p in err.absolute_path)
@@ -107,28 +112,6 @@ def _argument_error(tool: ToolSpec, arguments: Any) -> tuple[dict[str, Any], str
                 "args:missing_required")
     code = "args:type" if err.validator == "type" else "args:value"
     return error_response(400, "invalid_argument", f"invalid value at {path or '/'}: {err.message}", path or "/"), code
-
-
-_SIMPLE_TYPES = {"string": str, "boolean": bool}
-
-
-def _fast_valid(tool: ToolSpec, args: dict[str, Any]) -> bool:
-    """A quick pre-check for flat schemas of strings/booleans/enums; False means 'ask jsonschema'."""
-    params = tool.parameters
-    for r in params.get("required", ()):
-        if r not in args:
-            return False
-    props = params["properties"]
-    for k, val in args.items():
-        s = props[k]
-        if len(s) > 3 or any(key not in ("type", "description", "enum") for key in s):
-            return False
-        t = _SIMPLE_TYPES.get(s.get("type"))
-        if t is None or not isinstance(val, t):
-            return False
-        if "enum" in s and val not in s["enum"]:
-            return False
-    return True
 
 
 def _type_ok(value: Any, schema: dict[str, Any]) -> bool:
@@ -307,9 +290,7 @@ class World:
             rid = args.get(id_param)
             rec = self.get(coll, rid)
             if rec is None:
-                singular = coll.name[:-1] if coll.name.endswith("s") else coll.name
-                return (error_response(404, "not_found", f"{singular} {rid!r} not found", f"/{id_param}"),
-                        "exec:not_found")
+                return not_found(coll, rid, id_param), "exec:not_found"
             rng = random.Random(stable_seed(self.seed, action, tool.name, argjson, canonical_json(rec)))
             if action == "update":
                 rec = {**rec, **{k: v for k, v in args.items() if k in coll.schema["properties"] and k != coll.id_field}}
@@ -326,13 +307,14 @@ class World:
             for rec in discovered:
                 base[rec[coll.id_field]] = rec
             return resp, None
+        before = set(base) if pristine else None
         rng = random.Random(stable_seed(self.seed, action, tool.name, argjson))
         found = self._search(coll, args, substring=(action == "search"), rng=rng)
         resp = self._respond(tool, args, rng, None, found, action)
-        if pristine:
+        if before is not None:
             if len(_RESPONSE_CACHE) > _CACHE_LIMIT:
                 _RESPONSE_CACHE.clear()
-            _RESPONSE_CACHE[key] = (resp, [r for rid, r in base.items() if rid not in _INITIAL_CACHE[(self.registry, coll.name, self.seed)]])
+            _RESPONSE_CACHE[key] = (resp, [r for rid, r in base.items() if rid not in before])
         return resp, None
 
     def _dangling_reference(self, tool: ToolSpec, own: Collection, args: dict[str, Any]) -> dict[str, Any] | None:
@@ -341,8 +323,7 @@ class World:
             if other.name != own.name and other.id_field in args and other.id_field != own.id_field:
                 rid = args[other.id_field]
                 if self.get(other, rid) is None:
-                    singular = other.name[:-1] if other.name.endswith("s") else other.name
-                    return error_response(404, "not_found", f"{singular} {rid!r} not found", f"/{other.id_field}")
+                    return not_found(other, rid, other.id_field)
         return None
 
     def _search(self, coll: Collection, args: dict[str, Any], substring: bool, rng: random.Random) -> list[dict[str, Any]]:
