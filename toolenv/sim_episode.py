@@ -16,7 +16,6 @@ from toolenv.tasks import GTCall, Task
 
 CallInterceptor = Callable[[str, dict, int, random.Random], "dict | str | None"]
 DEFAULT_ANSWER = "I have completed your request."
-_MUTATING = ("create", "update", "delete")
 
 
 def resolve_ref(ref: str, results: dict[str, Any]) -> Any:
@@ -84,7 +83,7 @@ class SimSuite(Suite):
         self.reward = reward or RewardConfig()
         self.expert_style = expert_style
         self._tools_cache: dict[tuple[str, ...], list[dict[str, Any]]] = {}
-        self._replay_hash: dict[str, str | None] = {}
+        self._replay_hash: dict[str, str] = {}
 
     def __len__(self) -> int:
         return len(self.tasks)
@@ -102,23 +101,16 @@ class SimSuite(Suite):
     def episode(self, task: Task, seed: int) -> "SimEpisode":
         return SimEpisode(self, task, seed)
 
-    def replay_hash(self, task: Task) -> str | None:
-        """State hash after replaying the ground truth on a fresh world (None: task changes no state)."""
+    def replay_hash(self, task: Task) -> str:
+        """State hash after replaying the ground truth on a fresh world (cached per task)."""
         key = f"{task.id}|{task.seed}"
         if key not in self._replay_hash:
-            mutating = any(
-                (self.registry.tools[c.name].effect is not None and self.registry.tools[c.name].effect.action in _MUTATING)
-                for turn in task.turns for c in turn.calls if c.name in self.registry.tools)
-            h = None
-            if mutating:
-                world = World(self.registry, task.seed)
-                results: dict[str, Any] = {}
-                for turn in task.turns:
-                    for c in turn.calls:
-                        resp, _ = world.call(c.name, concrete_arguments(c.arguments, results))
-                        results[c.label] = resp
-                h = world.state_hash()
-            self._replay_hash[key] = h
+            world = World(self.registry, task.seed)
+            results: dict[str, Any] = {}
+            for turn in task.turns:
+                for c in turn.calls:
+                    results[c.label] = world.call(c.name, concrete_arguments(c.arguments, results))[0]
+            self._replay_hash[key] = world.state_hash()
         return self._replay_hash[key]
 
 
@@ -217,8 +209,7 @@ class SimEpisode(Episode):
         if any(v in blocking for v in self.violations) or (self.cfg.strict_success and self.violations):
             success = False
         if success:
-            expected = self.suite.replay_hash(self.task)
-            if expected is not None and expected != self.world.state_hash():
+            if self.suite.replay_hash(self.task) != self.world.state_hash():
                 success = False
                 defs = defs + ["state:mismatch"]
         if success:
