@@ -64,6 +64,8 @@ QWEN_PRETOKENIZE_REGEX = (
 WORDS_PRETOKENIZE_REGEX = r"""\p{L}+|\p{N}|[^\s\p{L}\p{N}]+|[ ]+|\s+"""
 
 DEFAULT_SYSTEM = ""
+#: How tools are rendered in the system prompt (see :func:`build_chat_template`).
+TOOL_FORMATS = ("compact", "brief", "json")
 
 
 @dataclass(frozen=True)
@@ -83,7 +85,8 @@ class TinyModelConfig:
     tie_word_embeddings: bool = True
     initializer_range: float = 0.02
     # text format
-    tool_format: str = "compact"  # "compact" (one signature line per tool) | "json" (Qwen2.5 style)
+    tool_format: str = "compact"  # "compact" (one signature line per tool) | "brief" (same, first sentence
+    # of the description only: ~40% shorter prompts) | "json" (Qwen2.5 style)
     call_format: str = "hermes"  # how assistant calls are rendered: "hermes" | "json" | "python"
     pretokenizer: str = "qwen"  # "qwen" (Qwen2Tokenizer-compatible) | "words" (see WORDS_PRETOKENIZE_REGEX)
     min_frequency: int = 2
@@ -93,7 +96,7 @@ class TinyModelConfig:
     def __post_init__(self) -> None:
         checks = [
             (self.architecture in ("qwen2", "llama"), "architecture must be qwen2 or llama"),
-            (self.tool_format in ("compact", "json"), "tool_format must be compact or json"),
+            (self.tool_format in TOOL_FORMATS, "tool_format must be compact, brief or json"),
             (self.call_format in ("hermes", "json", "python"), "call_format must be hermes, json or python"),
             (self.pretokenizer in ("qwen", "words"), "pretokenizer must be qwen or words"),
             # transformers forces Qwen2Tokenizer (Qwen's split regex) on every qwen2 model directory
@@ -187,23 +190,30 @@ def _params_str(s: dict[str, Any]) -> str:
     return ", ".join(parts)
 
 
-def compact_signature(tool: dict[str, Any]) -> str:
+def first_sentence(text: str) -> str:
+    """The text up to its first ``". "`` (whitespace collapsed), ending with a period."""
+    head = " ".join(str(text).split()).split(". ")[0]
+    return head if head.endswith(".") else head + "."
+
+
+def compact_signature(tool: dict[str, Any], brief: bool = False) -> str:
     """One line per tool: ``get_weather(city: string, unit?: celsius|fahrenheit="celsius") - Get ...``.
 
     ``?`` marks an optional parameter; enums are ``a|b``; ``string(date)`` keeps the format;
-    arrays are ``T[]``; nested objects ``{k: T, ...}``; ``=v`` is the default (JSON).
+    arrays are ``T[]``; nested objects ``{k: T, ...}``; ``=v`` is the default (JSON). ``brief``
+    keeps only the first sentence of the description.
     """
     f = _fn(tool)
     params = f.get("parameters") if isinstance(f.get("parameters"), dict) else {}
     line = f"{f.get('name', '')}({_params_str(params)})"
     desc = f.get("description")
     if desc:
-        line += " - " + " ".join(str(desc).split())
+        line += " - " + (first_sentence(desc) if brief else " ".join(str(desc).split()))
     return line
 
 
-def render_tools_compact(tools: Sequence[dict[str, Any]]) -> str:
-    return "\n".join("- " + compact_signature(t) for t in tools)
+def render_tools_compact(tools: Sequence[dict[str, Any]], brief: bool = False) -> str:
+    return "\n".join("- " + compact_signature(t, brief) for t in tools)
 
 
 # --------------------------------------------------------------------------------------------
@@ -254,6 +264,14 @@ _JINJA_MACROS = r"""
 - {{ f.name }}({{ t_params(f.parameters) if (f.parameters is defined and f.parameters is mapping) else '' }})
 {%- if f.description is defined and f.description -%}{{ ' - ' + f.description.split() | join(' ') }}{%- endif -%}
 {%- endmacro -%}
+{%- macro t_tool_brief(tool) -%}
+{%- set f = tool.function if (tool.function is defined and tool.function is mapping) else tool -%}
+- {{ f.name }}({{ t_params(f.parameters) if (f.parameters is defined and f.parameters is mapping) else '' }})
+{%- if f.description is defined and f.description -%}
+{%- set head = (f.description.split() | join(' ')).split('. ')[0] -%}
+{{ ' - ' + head + ('' if head.endswith('.') else '.') }}
+{%- endif -%}
+{%- endmacro -%}
 {%- macro t_args(a) -%}{{ a if a is string else a | tojson }}{%- endmacro -%}
 {%- macro t_pyargs(a) -%}
 {%- if a is mapping -%}
@@ -265,12 +283,14 @@ _JINJA_MACROS = r"""
 
 def build_chat_template(tool_format: str = "compact", call_format: str = "hermes") -> str:
     """The Jinja chat template (Qwen/Hermes layout) for a tool rendering and a call format."""
-    if tool_format not in ("compact", "json"):
-        raise ValueError("tool_format must be compact or json")
+    if tool_format not in TOOL_FORMATS:
+        raise ValueError("tool_format must be compact, brief or json")
     if call_format not in _CALL_INSTRUCTIONS:
         raise ValueError("call_format must be hermes, json or python")
     if tool_format == "compact":
         tools_block = "{%- for tool in tools %}{{ t_tool(tool) + '\\n' }}{%- endfor %}"
+    elif tool_format == "brief":
+        tools_block = "{%- for tool in tools %}{{ t_tool_brief(tool) + '\\n' }}{%- endfor %}"
     else:
         tools_block = "{%- for tool in tools %}{{ tool | tojson + '\\n' }}{%- endfor %}"
     instruction = json.dumps(_CALL_INSTRUCTIONS[call_format])  # a JSON string is a Jinja string literal

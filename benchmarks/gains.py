@@ -21,17 +21,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 COMPLEX = ("parallel", "parallel_multiple", "multi_step")
 
 
-def table(run: Path) -> dict:
-    from training.io import read_jsonl
-
-    ms = {m["name"]: m for m in read_jsonl(run / "metrics.jsonl")}
-    if not ms:
-        raise SystemExit(f"no evaluations in {run}/metrics.jsonl")
-    rounds = sorted((m for m in ms.values() if m["stage"] == "round"), key=lambda m: m["round"])
-    final = rounds[-1]["name"] if rounds else None
+def _print_table(ms: dict, names: list[str], title: str) -> None:
     cats = sorted({c for m in ms.values() for c in m["by_category"]})
-    names = [n for n in ("sft", *[r["name"] for r in rounds], "baseline", "sft-random") if n in ms]
-    print(f"{'held-out success %':20s}" + "".join(f"{n:>12s}" for n in names))
+    print(f"\n{title}")
+    print(f"{'success %':20s}" + "".join(f"{n:>12s}" for n in names))
     for c in (*cats, "complex", "ALL"):
         row = []
         for n in names:
@@ -40,24 +33,48 @@ def table(run: Path) -> dict:
                 m["by_category"].get(c, {}).get("success_rate", 0.0)
             row.append(f"{100 * v:12.1f}")
         print(f"{c:20s}" + "".join(row))
+
+
+def _deltas(b: dict, a: dict) -> dict:
+    def cat(m, c):
+        return m["by_category"].get(c, {}).get("success_rate", 0.0)
+
+    return {
+        "complex": round(100 * (b["complex_success_rate"] - a["complex_success_rate"]), 2),
+        "simple": round(100 * (cat(b, "simple") - cat(a, "simple")), 2),
+        "all": round(100 * (b["success_rate"] - a["success_rate"]), 2),
+        **{c: round(100 * (cat(b, c) - cat(a, c)), 2) for c in COMPLEX},
+    }
+
+
+def table(run: Path) -> dict:
+    """Print the held-out tables of a run (both held-out sets when present) and return the deltas."""
+    from training.io import read_jsonl
+
+    ms = {m["name"]: m for m in read_jsonl(run / "metrics.jsonl")}
+    if not ms:
+        raise SystemExit(f"no evaluations in {run}/metrics.jsonl")
+    rounds = sorted((m for m in ms.values() if m["stage"] == "round"), key=lambda m: m["round"])
+    final = rounds[-1]["name"] if rounds else None
+    names = [n for n in ("sft", *[r["name"] for r in rounds], "baseline", "sft-random") if n in ms]
+    sets = {"unseen_templates": ms}
+    seen = {n: m["seen_templates"] for n, m in ms.items() if "seen_templates" in m}
+    if seen and all(n in seen for n in names):
+        sets["seen_templates"] = seen
+    titles = {"unseen_templates": "held-out: unseen templates + unseen seeds",
+              "seen_templates": "held-out: training templates + unseen seeds (new values and worlds)"}
     out: dict = {"run": str(run), "evaluations": names}
-    if final and "baseline" in ms:
-        b, a = ms[final], ms["baseline"]
-        def cat(m, c):
-            return m["by_category"].get(c, {}).get("success_rate", 0.0)
-        out["rounds_minus_baseline"] = {
-            "complex": 100 * (b["complex_success_rate"] - a["complex_success_rate"]),
-            "simple": 100 * (cat(b, "simple") - cat(a, "simple")),
-            "all": 100 * (b["success_rate"] - a["success_rate"]),
-            **{c: 100 * (cat(b, c) - cat(a, c)) for c in COMPLEX},
-        }
-        out["mean_reward"] = {"rounds": b["mean_reward"], "baseline": a["mean_reward"], "sft": ms["sft"]["mean_reward"]}
-    if "sft-random" in ms:
-        out["easy_to_hard_minus_random"] = {
-            "all": 100 * (ms["sft"]["success_rate"] - ms["sft-random"]["success_rate"]),
-            "complex": 100 * (ms["sft"]["complex_success_rate"] - ms["sft-random"]["complex_success_rate"]),
-            "mean_reward": ms["sft"]["mean_reward"] - ms["sft-random"]["mean_reward"],
-        }
+    for key, mset in sets.items():
+        _print_table(mset, names, titles[key])
+        res: dict = {}
+        if final and "baseline" in mset:
+            res["rounds_minus_baseline"] = _deltas(mset[final], mset["baseline"])
+            res["rounds_minus_sft"] = _deltas(mset[final], mset["sft"])
+            res["mean_reward"] = {"rounds": mset[final]["mean_reward"], "baseline": mset["baseline"]["mean_reward"],
+                                  "sft": mset["sft"]["mean_reward"]}
+        if "sft-random" in mset:
+            res["easy_to_hard_minus_random"] = _deltas(mset["sft"], mset["sft-random"])
+        out[key] = res
     print(json.dumps(out))
     return out
 

@@ -10,7 +10,14 @@ import pytest
 from toolenv.export import FORMATS, export_dataset
 from toolenv.reward import DEFICIENCY_CODES
 from toolenv.spec import load_registry
-from toolenv.split import frame_partition, leakage_report, split_tasks, synthesize_split, task_frame
+from toolenv.split import (
+    frame_partition,
+    leakage_report,
+    split_tasks,
+    synthesize_seen_template_test,
+    synthesize_split,
+    task_frame,
+)
 from toolenv.synth import synthesize
 from toolenv.tasks import CATEGORIES, load_tasks
 
@@ -156,6 +163,27 @@ def test_synthesize_split_has_no_leakage():
     assert {t.category for t in test} == set(CATEGORIES)
     _, test_frames = frame_partition()
     assert all(task_frame(t) in test_frames for t in test)
+
+
+def test_seen_template_test_set_shares_templates_but_no_seeds_texts_or_answers():
+    reg = load_registry()
+    train, test = synthesize_split(reg, 80, 40, seed=2)
+    seen = synthesize_seen_template_test(reg, 40, train, seed=2)
+    assert len(seen) >= 30 and {t.category for t in seen} == set(CATEGORIES)
+    train_frames, _ = frame_partition()
+    assert all(task_frame(t) in train_frames for t in seen)  # the training templates ...
+    rep = leakage_report(train, seen)
+    assert rep["shared_frames"]  # ... really shared
+    assert rep["shared_world_seeds"] == 0
+    train_inputs = {(t.turns[0].user, tuple(sorted(t.tools))) for t in train}
+    assert all((t.turns[0].user, tuple(sorted(t.tools))) not in train_inputs for t in seen)
+    called = [t for t in seen if t.category != "irrelevance"]
+    assert sum(t.turns[0].user in {x.turns[0].user for x in train} for t in called) == 0
+    assert {t.seed for t in seen}.isdisjoint({t.seed for t in test})
+    assert all(t.meta["split"] == "test_seen_templates" for t in seen)
+    # a "held-out" task that copies a training task is dropped
+    again = synthesize_seen_template_test(reg, 40, train + seen, seed=2)
+    assert again == []
 
 
 def test_split_tasks_drops_what_would_leak(tasks):

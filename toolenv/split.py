@@ -87,6 +87,28 @@ def synthesize_split(registry: Any, num_train: int, num_test: int, seed: int = 0
     return train, test
 
 
+def synthesize_seen_template_test(registry: Any, num: int, train: Sequence[Task], seed: int = 0,
+                                  categories: Sequence[str] | None = None,
+                                  test_fraction: float = DEFAULT_TEST_FRACTION, salt: int = 0,
+                                  progress: bool = False) -> list[Task]:
+    """A second held-out set that keeps the training *templates* but not their seed: new argument
+    values and new simulated worlds (seed ``test_seed(seed) + 1``). It measures in-distribution
+    generalisation (new values, same phrasings), next to `synthesize_split`'s test set, which holds
+    out templates too. Tasks whose world seed, or whose request together with its offered tools,
+    also occurs in ``train`` are dropped (a copy of a training task is not held out; a fixed
+    off-topic request offered with other tools is a new task)."""
+    from toolenv.synth import Synthesizer
+
+    train_frames, _ = frame_partition(test_fraction, salt=salt)
+    out = Synthesizer(registry, frames=train_frames).generate(num, test_seed(seed) + 1, categories, progress=progress)
+    seeds = {t.seed for t in train}
+    inputs = {(t.turns[0].user, tuple(sorted(t.tools))) for t in train}
+    kept = [t for t in out if t.seed not in seeds and (t.turns[0].user, tuple(sorted(t.tools))) not in inputs]
+    for t in kept:
+        t.meta["split"] = "test_seen_templates"
+    return kept
+
+
 def task_frame(task: Task) -> str:
     return str(task.meta.get("frame") or task.meta.get("template") or "").split("+")[0].split("/")[0].split("|")[0]
 

@@ -44,7 +44,12 @@ class DataConfig:
         default=None, metadata={"help": "Tool spec file(s) or folder; None = all bundled tool_specs/."}
     )
     num_train: int = field(default=1200, metadata={"help": "Synthesized training tasks."})
-    num_test: int = field(default=240, metadata={"help": "Synthesized held-out tasks."})
+    num_test: int = field(default=240, metadata={"help": "Synthesized held-out tasks (unseen templates and seeds)."})
+    num_test_seen: int = field(
+        default=0,
+        metadata={"help": "Also synthesize this many held-out tasks that keep the training templates but not their "
+                  "seed (new values and worlds; toolenv.split.synthesize_seen_template_test); 0 = none."},
+    )
     categories: list[str] | None = field(
         default=None, metadata={"help": "Task categories to synthesize; None = all categories."}
     )
@@ -63,6 +68,7 @@ class DataConfig:
     def __post_init__(self) -> None:
         _check(self.num_train > 0, "data.num_train must be > 0")
         _check(self.num_test > 0, "data.num_test must be > 0")
+        _check(self.num_test_seen >= 0, "data.num_test_seen must be >= 0")
 
 
 @dataclass
@@ -72,6 +78,11 @@ class ModelConfig:
         metadata={"help": "A local Hugging Face model directory; None = build the offline tiny model."},
     )
     tiny_preset: str = field(default="small", metadata={"help": "agents.tiny preset when building: small|base."})
+    tiny_overrides: dict[str, Any] | None = field(
+        default=None,
+        metadata={"help": "Fields of agents.tiny.TinyModelConfig to override on the preset, e.g. "
+                  "{architecture: llama, pretokenizer: words}."},
+    )
     use_peft: bool = field(default=False, metadata={"help": "Train a LoRA adapter instead of all weights."})
     lora_r: int = field(default=8, metadata={"help": "LoRA rank."})
     lora_alpha: int = field(default=16, metadata={"help": "LoRA alpha."})
@@ -83,6 +94,12 @@ class ModelConfig:
 
     def __post_init__(self) -> None:
         _check(self.tiny_preset in ("small", "base"), "model.tiny_preset must be small or base")
+        if self.tiny_overrides:
+            from agents.tiny import TinyModelConfig
+
+            unknown = set(self.tiny_overrides) - set(TinyModelConfig.__dataclass_fields__)
+            _check(not unknown, f"model.tiny_overrides: unknown TinyModelConfig fields {sorted(unknown)}")
+            TinyModelConfig.preset(self.tiny_preset, **self.tiny_overrides)  # raises ValueError when invalid
         _check(self.lora_r > 0, "model.lora_r must be > 0")
         _check(self.torch_dtype in ("float32", "bfloat16", "float16"), "model.torch_dtype: float32|bfloat16|float16")
 

@@ -54,6 +54,17 @@ def synthesize_tasks(cfg: DataConfig, seed: int) -> tuple[list[Any], list[Any]]:
     return synthesize_split(registry, cfg.num_train, cfg.num_test, seed=seed, categories=cfg.categories)
 
 
+def synthesize_seen_test(cfg: DataConfig, seed: int, train: Sequence[Any]) -> list[Any]:
+    """The second held-out set: training templates, new seed (empty when ``num_test_seen`` is 0)."""
+    if cfg.num_test_seen <= 0:
+        return []
+    from toolenv.spec import load_registry
+    from toolenv.split import synthesize_seen_template_test
+
+    return synthesize_seen_template_test(load_registry(cfg.tool_specs), cfg.num_test_seen, train, seed=seed,
+                                         categories=cfg.categories)
+
+
 def clip_answer(text: str, words: int) -> str:
     """The first ``words`` words of an answer (ending with a period)."""
     parts = text.split()

@@ -67,13 +67,17 @@ class Run:
     def test_tasks(self) -> Path:
         return self.dir / "data" / "test.jsonl"
 
+    @property
+    def test_seen_tasks(self) -> Path:
+        return self.dir / "data" / "test_seen.jsonl"
+
     def stage(self, name: str) -> Path:
         return self.dir / name
 
     def env_kwargs(self, which: str) -> dict[str, Any]:
         from training.data import env_kwargs
 
-        path = self.train_tasks if which == "train" else self.test_tasks
+        path = {"train": self.train_tasks, "test": self.test_tasks, "test_seen": self.test_seen_tasks}[which]
         return env_kwargs(path, self.cfg.data.tool_specs)
 
     # ------------------------------------------------------------------ stage 1: data
@@ -82,7 +86,7 @@ class Run:
         if is_done(d):
             return
         from toolenv.tasks import save_tasks
-        from training.data import make_env, oracle_rows, save_rows, synthesize_tasks
+        from training.data import make_env, oracle_rows, save_rows, synthesize_seen_test, synthesize_tasks
 
         log("data: synthesizing tasks")
         sd = StageDir(d)
@@ -90,6 +94,9 @@ class Run:
             train, test = synthesize_tasks(self.cfg.data, self.cfg.seed)
             save_tasks(train, tmp / "train.jsonl")
             save_tasks(test, tmp / "test.jsonl")
+            seen = synthesize_seen_test(self.cfg.data, self.cfg.seed, train)
+            if seen:
+                save_tasks(seen, tmp / "test_seen.jsonl")
             env = make_env(tmp / "train.jsonl", self.cfg.data.tool_specs, seed=self.cfg.seed)
             rows = oracle_rows(env, train, self.cfg.seed, self.cfg.data.answer_words)
             env.close()
@@ -100,6 +107,7 @@ class Run:
                 "train": len(train), "test": len(test),
                 "train_by_category": dict(Counter(t.category for t in train)),
                 "test_by_category": dict(Counter(t.category for t in test)),
+                "test_seen": len(seen),
                 "oracle_success": sum(r["oracle_success"] for r in rows) / max(1, len(rows)),
             }
             atomic_write_json(tmp / "stats.json", stats)
@@ -173,25 +181,38 @@ class Run:
         log(f"eval {name}: held-out tasks")
         with StageDir(d) as tmp, threads(self.cfg.gen_threads):
             rep = evaluate_policy(model, tok, self.env_kwargs("test"), self.cfg.eval, seed=self.cfg.seed + 17)
+            if self.test_seen_tasks.exists():  # second held-out set: training templates, new values/worlds
+                seen = evaluate_policy(model, tok, self.env_kwargs("test_seen"), self.cfg.eval, seed=self.cfg.seed + 19)
+                rep["seen_templates"] = {k: seen[k] for k in ("episodes", "success_rate", "mean_reward", "complex",
+                                                             "by_category", "deficiencies") if k in seen}
             rep.update(stage=stage, round=rnd, name=name, policy=str(policy_dir))
             atomic_write_json(tmp / "report.json", rep)
+        extra = ""
+        if "seen_templates" in rep:
+            st = rep["seen_templates"]
+            extra = f"; seen templates: success {st['success_rate']:.3f} (complex {st['complex']['success_rate']:.3f})"
         log(f"eval {name}: success {rep['success_rate']:.3f} (complex {rep['complex']['success_rate']:.3f}), "
-            f"reward {rep['mean_reward']:.3f}")
+            f"reward {rep['mean_reward']:.3f}{extra}")
         self.write_metrics()
         return rep
 
     def write_metrics(self) -> None:
         """metrics.jsonl: one line per finished evaluation (rebuilt, so resumes never duplicate)."""
         lines = []
-        for rep in self.eval_reports():
-            lines.append(json.dumps({
-                "name": rep["name"], "stage": rep["stage"], "round": rep["round"],
+        def summary(rep: dict[str, Any]) -> dict[str, Any]:
+            return {
                 "success_rate": rep["success_rate"], "mean_reward": rep["mean_reward"],
                 "complex_success_rate": rep["complex"]["success_rate"],
                 "by_category": {c: {"success_rate": b["success_rate"], "mean_reward": b["mean_reward"],
                                     "episodes": b["episodes"]} for c, b in rep["by_category"].items()},
                 "deficiencies": rep["deficiencies"],
-            }, sort_keys=True))
+            }
+
+        for rep in self.eval_reports():
+            line = {"name": rep["name"], "stage": rep["stage"], "round": rep["round"], **summary(rep)}
+            if "seen_templates" in rep:
+                line["seen_templates"] = summary(rep["seen_templates"])
+            lines.append(json.dumps(line, sort_keys=True))
         atomic_write_text(self.dir / "metrics.jsonl", "".join(x + "\n" for x in lines))
 
     def eval_reports(self) -> list[dict[str, Any]]:

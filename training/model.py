@@ -30,7 +30,7 @@ def build_tiny(out_dir: str | Path, corpus: Iterable[str] | None, cfg: ModelConf
     from agents.tiny import TinyModelConfig, build_tiny_model
 
     out = Path(out_dir)
-    config = TinyModelConfig.preset(cfg.tiny_preset)
+    config = TinyModelConfig.preset(cfg.tiny_preset, **(cfg.tiny_overrides or {}))
     res = build_tiny_model(str(out), corpus=list(corpus) if corpus is not None else None, config=config, seed=seed,
                            tool_specs=tool_specs)
     return Path(res) if isinstance(res, (str, Path)) else out

@@ -69,6 +69,21 @@ def _plots(run: Path, metrics: list[dict[str, Any]], rounds: list[dict[str, Any]
     return out
 
 
+def _success_table(metrics: list[dict[str, Any]], title: str) -> list[str]:
+    if not metrics:
+        return []
+    cats = sorted({c for m in metrics for c in m["by_category"]})
+    L = [f"## {title}", "",
+         "| evaluation | " + " | ".join(cats) + " | complex | all | mean reward |",
+         "|---" * (len(cats) + 4) + "|"]
+    for m in metrics:
+        L.append(f"| {m['name']} | " + " | ".join(
+            f"{100 * m['by_category'].get(c, {}).get('success_rate', 0):.1f}" for c in cats)
+            + f" | {100 * m['complex_success_rate']:.1f} | {100 * m['success_rate']:.1f} | {m['mean_reward']:.3f} |")
+    L.append("")
+    return L
+
+
 def write_report(run: str | Path) -> Path:
     run = Path(run)
     metrics = read_jsonl(run / "metrics.jsonl")
@@ -89,16 +104,11 @@ def write_report(run: str | Path) -> Path:
         k += 1
     plots = _plots(run, metrics, rounds)
     L = ["# iTool run report", "", f"Run directory: `{run}`", ""]
+    L += _success_table(metrics, "Held-out success by category (%): unseen templates and seeds")
+    seen = [dict(m["seen_templates"], name=m["name"]) for m in metrics if "seen_templates" in m]
+    L += _success_table(seen, "Held-out success by category (%): training templates, unseen seeds "
+                              "(new values and worlds)")
     if metrics:
-        cats = sorted({c for m in metrics for c in m["by_category"]})
-        L += ["## Held-out success by category (%)", "",
-              "| evaluation | " + " | ".join(cats) + " | complex | all | mean reward |",
-              "|---" * (len(cats) + 4) + "|"]
-        for m in metrics:
-            L.append(f"| {m['name']} | " + " | ".join(
-                f"{100 * m['by_category'].get(c, {}).get('success_rate', 0):.1f}" for c in cats)
-                + f" | {100 * m['complex_success_rate']:.1f} | {100 * m['success_rate']:.1f} | {m['mean_reward']:.3f} |")
-        L.append("")
         L.append("complex = parallel, parallel_multiple and multi_step together.")
         L.append("")
     for r in rounds:

@@ -184,6 +184,24 @@ def test_jinja_compact_matches_python_on_bundled_specs():
     assert lines == [compact_signature(t) for t in tools]
 
 
+def test_brief_tool_format_keeps_the_first_sentence_and_matches_python():
+    from toolenv.spec import load_registry
+
+    tools = [t.openai() for t in load_registry(None).tools.values()]
+    full = render_chat([{"role": "user", "content": "x"}], tools, build_chat_template("compact"))
+    brief = render_chat([{"role": "user", "content": "x"}], tools, build_chat_template("brief"))
+    lines = [line[2:] for line in brief.split("\n") if line.startswith("- ")]
+    assert lines == [compact_signature(t, brief=True) for t in tools]
+    assert len(brief) < 0.8 * len(full)
+    for line, tool in zip(lines, tools):
+        desc = " ".join(tool["function"]["description"].split())
+        head = line.split(") - ", 1)[1]
+        assert head.endswith(".") and ". " not in head  # exactly one sentence
+        assert desc.startswith(head[:-1])  # a prefix of the real description
+    with pytest.raises(ValueError, match="tool_format"):
+        TinyModelConfig(tool_format="verbose")
+
+
 @pytest.mark.parametrize("fmt", ["hermes", "json", "python"])
 def test_call_formats_render_parseable_calls(fmt):
     tpl = build_chat_template(call_format=fmt)

@@ -37,3 +37,13 @@ def test_validation():
 def test_overrides(tmp_path):
     cfg = load_config(ROOT / "configs" / "demo.yaml", overrides={"rounds": 3, "mcts": {"iterations": 9}})
     assert cfg.rounds == 3 and cfg.mcts.iterations == 9
+
+
+def test_tiny_overrides_are_validated():
+    from training.config import ModelConfig
+
+    assert ModelConfig(tiny_overrides={"tool_format": "brief"}).tiny_overrides == {"tool_format": "brief"}
+    with pytest.raises(ValueError, match="unknown TinyModelConfig fields"):
+        ModelConfig(tiny_overrides={"hidden": 64})
+    with pytest.raises(ValueError, match="tool_format"):
+        ModelConfig(tiny_overrides={"tool_format": "nope"})

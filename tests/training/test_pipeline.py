@@ -20,8 +20,13 @@ def test_smoke_run_layout(smoke_run):
     assert [m["name"] for m in lines] == ["sft", "round-1", "baseline"]
     for m in lines:
         assert "by_category" in m and "deficiencies" in m and 0.0 <= m["success_rate"] <= 1.0
+        # the second held-out set (training templates, unseen seeds) is evaluated next to the first
+        seen = m["seen_templates"]
+        assert sum(b["episodes"] for b in seen["by_category"].values()) == 16
+        assert 0.0 <= seen["complex_success_rate"] <= 1.0
     report = (run / "report.md").read_text()
-    assert "Held-out success by category" in report
+    assert "Held-out success by category (%): unseen templates" in report
+    assert "Held-out success by category (%): training templates" in report
     assert (run / "plots" / "success_by_category.png").exists()
     stats = json.loads((run / "pairs" / "round-1" / "mcts_stats.json").read_text())
     assert stats["tasks"] >= 1 and stats["leaf_evaluations"] >= 1

@@ -15,7 +15,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--corpus-tasks", type=int, default=None, help="oracle episodes rendered for the tokenizer corpus")
     parser.add_argument("--vocab-size", type=int, default=None, help="tokenizer vocabulary size (default 2048)")
     parser.add_argument("--call-format", choices=["hermes", "json", "python"], default=None, help="call format of the chat template")
-    parser.add_argument("--tool-format", choices=["compact", "json"], default=None, help="tool rendering in the system prompt")
+    parser.add_argument("--tool-format", choices=["compact", "brief", "json"], default=None, help="tool rendering in the system prompt")
     parser.add_argument("--pretokenizer", choices=["qwen", "words"], default=None, help="BPE pre-tokenizer (default qwen)")
 
 
