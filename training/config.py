@@ -221,9 +221,6 @@ class PreferenceConfig:
     per_device_train_batch_size: int = field(default=8, metadata={"help": "Pairs per batch."})
     max_length: int = field(default=384, metadata={"help": "Max prompt+completion tokens."})
     lr_scheduler_type: str = field(default="constant", metadata={"help": "Scheduler."})
-    replay_sft_fraction: float = field(
-        default=0.0, metadata={"help": "Unused placeholder kept for config compatibility."}
-    )
     logging_steps: int = field(default=5, metadata={"help": "Log every N steps."})
 
     def __post_init__(self) -> None:
@@ -239,9 +236,23 @@ class EvalConfig:
     max_new_tokens: int = field(default=96, metadata={"help": "Generation cap per agent turn."})
     max_turns: int = field(default=6, metadata={"help": "Agent turns per episode."})
     max_tasks: int | None = field(default=None, metadata={"help": "Evaluate on at most this many held-out tasks."})
+    bfcl_suites: list[str] | None = field(
+        default=None,
+        metadata={"help": "Also evaluate on these BFCL suites (e.g. [bfcl:simple_python, bfcl:multiple]) after every "
+                  "stage, scored like the official checker; skipped with a log line when the BFCL data is absent."},
+    )
+    bfcl_data_dir: str | None = field(
+        default=None, metadata={"help": "BFCL data folder; None = ../shared/bfcl next to the repository when present."}
+    )
+    bfcl_max_tasks: int | None = field(default=100, metadata={"help": "Entries evaluated per BFCL suite (None = all)."})
 
     def __post_init__(self) -> None:
         _check(self.batch_size >= 1 and self.max_new_tokens >= 1, "eval.batch_size/max_new_tokens must be >= 1")
+        if self.bfcl_suites:
+            from toolenv.suites import available_suites
+
+            bad = [s for s in self.bfcl_suites if s not in available_suites()]
+            _check(not bad, f"eval.bfcl_suites: unknown suites {bad}; available: {available_suites()}")
 
 
 @dataclass
@@ -256,7 +267,11 @@ class ITOOLConfig:
     random_order_baseline: bool = field(
         default=False, metadata={"help": "Also train a random-order warm-up for comparison."}
     )
-    report_to: str = field(default="none", metadata={"help": "TRL/Transformers report_to (none|tensorboard)."})
+    report_to: str = field(
+        default="none",
+        metadata={"help": "TRL/Transformers report_to (none|tensorboard); TensorBoard events go to "
+                  "<output_dir>/tensorboard/<stage>/."},
+    )
     threads: int | None = field(default=None, metadata={"help": "torch threads for training (None: leave)."})
     gen_threads: int | None = field(
         default=1,
@@ -275,6 +290,11 @@ class ITOOLConfig:
     def __post_init__(self) -> None:
         _check(self.rounds >= 0, "rounds must be >= 0")
         _check(self.report_to in ("none", "tensorboard"), "report_to must be none or tensorboard")
+        if self.report_to == "tensorboard":
+            import importlib.util
+
+            _check(importlib.util.find_spec("tensorboard") is not None,
+                   "report_to: tensorboard needs the tensorboard package: pip install -e '.[tensorboard]'")
 
     def to_dict(self) -> dict[str, Any]:
         return dataclasses.asdict(self)

@@ -35,6 +35,41 @@ def evaluate_policy(model: Any, tokenizer: Any, env_kwargs: dict[str, Any], cfg:
     return add_aggregates(report)
 
 
+def bfcl_data_dir(cfg: EvalConfig) -> str | None:
+    """The BFCL data folder to use, or None when it is absent (the BFCL evaluation is then skipped)."""
+    from pathlib import Path
+
+    from toolenv.suites import default_data_dir
+
+    d = cfg.bfcl_data_dir or default_data_dir()
+    return d if d and Path(d).is_dir() else None
+
+
+def evaluate_bfcl(model: Any, tokenizer: Any, cfg: EvalConfig, seed: int = 0, progress: bool = True) -> dict[str, Any]:
+    """{suite: {episodes, success_rate, mean_reward, deficiencies}} for ``cfg.bfcl_suites`` whose data
+    is present (a suite whose data file is missing is reported as ``{"skipped": reason}``)."""
+    from toolenv.evaluation import evaluate
+    from toolenv.suites import load_suite
+
+    out: dict[str, Any] = {}
+    data_dir = bfcl_data_dir(cfg)
+    if not cfg.bfcl_suites or data_dir is None:
+        return out
+    agent = make_agent(model, tokenizer, cfg.max_new_tokens)
+    for name in cfg.bfcl_suites:
+        try:
+            n = len(load_suite(name, data_dir))  # the first n entries, each once
+            if cfg.bfcl_max_tasks is not None:
+                n = min(n, cfg.bfcl_max_tasks)
+            rep = evaluate(agent, {"suite": name, "data_dir": data_dir, "max_steps": cfg.max_turns},
+                           episodes=n, seed=seed, batch_size=cfg.batch_size, progress=progress)
+        except FileNotFoundError as e:
+            out[name] = {"skipped": str(e)}
+            continue
+        out[name] = {k: rep[k] for k in ("episodes", "success_rate", "mean_reward", "deficiencies") if k in rep}
+    return out
+
+
 def rollout_records(model: Any, tokenizer: Any, env_kwargs: dict[str, Any], task_indices: list[int], seed: int,
                     batch_size: int, max_new_tokens: int, max_turns: int, progress: bool = True) -> list[dict[str, Any]]:
     """One greedy episode per task index; records with success, return and deficiency codes."""

@@ -51,6 +51,28 @@ class threads:
         return False
 
 
+class tensorboard_dir:
+    """Point transformers' TensorBoard callback at ``<run>/tensorboard/<stage>`` while a trainer is
+    built (it reads ``TENSORBOARD_LOGGING_DIR``; the trainers' own output folders are deleted)."""
+
+    def __init__(self, run_dir: Path, stage: str, report_to: str):
+        self.path = run_dir / "tensorboard" / stage if report_to == "tensorboard" else None
+
+    def __enter__(self):
+        self.old = os.environ.get("TENSORBOARD_LOGGING_DIR")
+        if self.path is not None:
+            self.path.mkdir(parents=True, exist_ok=True)
+            os.environ["TENSORBOARD_LOGGING_DIR"] = str(self.path)
+
+    def __exit__(self, *exc):
+        if self.path is not None:
+            if self.old is None:
+                os.environ.pop("TENSORBOARD_LOGGING_DIR", None)
+            else:
+                os.environ["TENSORBOARD_LOGGING_DIR"] = self.old
+        return False
+
+
 class Run:
     def __init__(self, cfg: ITOOLConfig):
         self.cfg = cfg
@@ -160,7 +182,7 @@ class Run:
         model, tok = self.load(init)
         ex = self.examples(tok)
         log(f"{name}: {len(ex)} examples, curriculum={curriculum or self.cfg.sft.curriculum}")
-        with StageDir(d) as tmp:
+        with StageDir(d) as tmp, tensorboard_dir(self.dir, name, self.cfg.report_to):
             res = train_sft(model, tok, ex, self.cfg.sft, tmp / "trainer", seed=self.cfg.seed,
                             peft_config=lora_config(self.cfg.model), report_to=self.cfg.report_to, order=curriculum)
             shutil.rmtree(tmp / "trainer", ignore_errors=True)
@@ -185,12 +207,22 @@ class Run:
                 seen = evaluate_policy(model, tok, self.env_kwargs("test_seen"), self.cfg.eval, seed=self.cfg.seed + 19)
                 rep["seen_templates"] = {k: seen[k] for k in ("episodes", "success_rate", "mean_reward", "complex",
                                                              "by_category", "deficiencies") if k in seen}
+            if self.cfg.eval.bfcl_suites:  # real external data: BFCL suites scored like the official checker
+                from training.evaluate import bfcl_data_dir, evaluate_bfcl
+
+                if bfcl_data_dir(self.cfg.eval) is None:
+                    log(f"eval {name}: BFCL data not found; skipping {self.cfg.eval.bfcl_suites}")
+                else:
+                    rep["bfcl"] = evaluate_bfcl(model, tok, self.cfg.eval, seed=self.cfg.seed + 23)
             rep.update(stage=stage, round=rnd, name=name, policy=str(policy_dir))
             atomic_write_json(tmp / "report.json", rep)
         extra = ""
         if "seen_templates" in rep:
             st = rep["seen_templates"]
             extra = f"; seen templates: success {st['success_rate']:.3f} (complex {st['complex']['success_rate']:.3f})"
+        for suite, b in rep.get("bfcl", {}).items():
+            if "success_rate" in b:
+                extra += f"; {suite} {b['success_rate']:.3f}"
         log(f"eval {name}: success {rep['success_rate']:.3f} (complex {rep['complex']['success_rate']:.3f}), "
             f"reward {rep['mean_reward']:.3f}{extra}")
         self.write_metrics()
@@ -212,6 +244,8 @@ class Run:
             line = {"name": rep["name"], "stage": rep["stage"], "round": rep["round"], **summary(rep)}
             if "seen_templates" in rep:
                 line["seen_templates"] = summary(rep["seen_templates"])
+            if rep.get("bfcl"):
+                line["bfcl"] = rep["bfcl"]
             lines.append(json.dumps(line, sort_keys=True))
         atomic_write_text(self.dir / "metrics.jsonl", "".join(x + "\n" for x in lines))
 
@@ -243,7 +277,7 @@ class Run:
         rows = load_pairs(str(pairs_dir)) if (pairs_dir / "dataset_info.json").exists() else []
         model, tok = self.load(policy_in)
         log(f"round {k}: preference optimisation ({cfg.preference.loss_type}) on {len(rows)} pairs")
-        with StageDir(out) as tmp:
+        with StageDir(out) as tmp, tensorboard_dir(self.dir, f"round-{k}", cfg.report_to):
             res = train_preference(model, tok, rows, cfg.preference, tmp / "trainer", seed=cfg.seed + k,
                                    peft_config=lora_config(cfg.model), report_to=cfg.report_to)
             shutil.rmtree(tmp / "trainer", ignore_errors=True)
@@ -368,9 +402,10 @@ class Run:
             # same optimizer steps AND the same learning rate / schedule as the preference stage
             base_cfg = SFTStageConfig(**{**self.cfg.sft.__dict__, "lr_scheduler_type": self.cfg.preference.lr_scheduler_type,
                                          "warmup_ratio": 0.0})
-            res = train_sft(model, tok, self.examples(tok), base_cfg, tmp / "trainer", seed=self.cfg.seed + 99,
-                            max_steps=steps, peft_config=lora_config(self.cfg.model), order="random",
-                            lr=self.cfg.preference.learning_rate)
+            with tensorboard_dir(self.dir, "baseline", self.cfg.report_to):
+                res = train_sft(model, tok, self.examples(tok), base_cfg, tmp / "trainer", seed=self.cfg.seed + 99,
+                                max_steps=steps, peft_config=lora_config(self.cfg.model), order="random",
+                                lr=self.cfg.preference.learning_rate, report_to=self.cfg.report_to)
             shutil.rmtree(tmp / "trainer", ignore_errors=True)
             save_policy(res["model"], tok, tmp)
             atomic_write_json(tmp / "train_log.json", {k: v for k, v in res.items() if k != "model"})

@@ -111,6 +111,15 @@ def write_report(run: str | Path) -> Path:
     if metrics:
         L.append("complex = parallel, parallel_multiple and multi_step together.")
         L.append("")
+    suites = sorted({s for m in metrics for s, b in m.get("bfcl", {}).items() if "success_rate" in b})
+    if suites:
+        L += ["## BFCL suites (accuracy %, official-checker scoring)", "",
+              "| evaluation | " + " | ".join(suites) + " |", "|---" * (len(suites) + 1) + "|"]
+        for m in metrics:
+            b = m.get("bfcl", {})
+            L.append(f"| {m['name']} | " + " | ".join(
+                f"{100 * b[s]['success_rate']:.1f}" if "success_rate" in b.get(s, {}) else "-" for s in suites) + " |")
+        L.append("")
     for r in rounds:
         L += [f"## Round {r['round']}", ""]
         d = r["deficiency"]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import shutil
 
+from toolenv.suites import default_data_dir
 from training.io import is_done, read_done
 
 from .conftest import run_itool
@@ -24,7 +25,13 @@ def test_smoke_run_layout(smoke_run):
         seen = m["seen_templates"]
         assert sum(b["episodes"] for b in seen["by_category"].values()) == 16
         assert 0.0 <= seen["complex_success_rate"] <= 1.0
+        # BFCL suites after every stage when the data is present (skipped with a log line otherwise)
+        if default_data_dir() is not None:
+            assert m["bfcl"]["bfcl:irrelevance"]["episodes"] == 4
+        else:
+            assert "bfcl" not in m
     report = (run / "report.md").read_text()
+    assert ("BFCL suites" in report) == (default_data_dir() is not None)
     assert "Held-out success by category (%): unseen templates" in report
     assert "Held-out success by category (%): training templates" in report
     assert (run / "plots" / "success_by_category.png").exists()

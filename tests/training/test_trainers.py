@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 import torch
 
 from training.config import PreferenceConfig, SFTStageConfig
@@ -106,3 +107,34 @@ def test_lora_stage_saves_a_merged_plain_checkpoint(smoke_run, tmp_path):
     merged = load_model(tmp_path / "merged")
     assert not any("lora" in k for k in merged.state_dict())
     assert _changed(_weights(load_model(path)), merged)
+
+
+def test_tensorboard_logging_lands_in_the_run_directory(smoke_run, tmp_path):
+    pytest.importorskip("tensorboard")
+    from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+
+    from training.itool import tensorboard_dir
+
+    path = smoke_run / "model-init"
+    model, tok = load_model(path), load_tokenizer(path)
+    ex = tokenize_rows(load_rows(smoke_run / "data" / "sft_rows.jsonl")[:8], tok, 384)
+    cfg = SFTStageConfig(num_stages=1, max_steps=2, per_device_train_batch_size=4, logging_steps=1)
+    with tensorboard_dir(tmp_path, "sft", "tensorboard"):
+        train_sft(model, tok, ex, cfg, tmp_path / "trainer", seed=0, report_to="tensorboard")
+    events = list((tmp_path / "tensorboard" / "sft").rglob("events.out.tfevents.*"))
+    assert events, "no TensorBoard event file in <run>/tensorboard/sft"
+    acc = EventAccumulator(str(events[0].parent))
+    acc.Reload()
+    assert "train/loss" in acc.Tags()["scalars"]
+    assert len(acc.Scalars("train/loss")) == 2
+
+
+def test_tensorboard_without_the_package_is_a_clear_config_error(monkeypatch):
+    import importlib.util
+
+    from training.config import ITOOLConfig
+
+    real = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name == "tensorboard" else real(name, *a))
+    with pytest.raises(ValueError, match=r"pip install -e '\.\[tensorboard\]'"):
+        ITOOLConfig(report_to="tensorboard")
