@@ -47,3 +47,9 @@ def test_tiny_overrides_are_validated():
         ModelConfig(tiny_overrides={"hidden": 64})
     with pytest.raises(ValueError, match="tool_format"):
         ModelConfig(tiny_overrides={"tool_format": "nope"})
+
+
+def test_gains_config_loads_with_its_tokenizer_overrides():
+    cfg = load_config(ROOT / "configs" / "gains.yaml")
+    assert cfg.model.tiny_overrides == {"tool_format": "brief", "architecture": "llama", "pretokenizer": "words"}
+    assert cfg.data.num_test_seen > 0 and cfg.baseline
