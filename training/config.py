@@ -199,8 +199,15 @@ class PairsConfig:
     )
     max_pairs_per_task: int = field(default=6, metadata={"help": "Cap on pairs taken from one tree."})
     min_edit_chars: int = field(default=1, metadata={"help": "Drop pairs whose completions differ by fewer chars."})
+    cut: str = field(
+        default="turn",
+        metadata={"help": "turn: chosen/rejected are complete turns; fragment: both end with the step where they "
+                  "diverge (the reference's fragment-level pairs), so the rest of a rejected turn is not pushed "
+                  "down (sigmoid/ipo only)."},
+    )
 
     def __post_init__(self) -> None:
+        _check(self.cut in ("turn", "fragment"), "pairs.cut must be turn or fragment")
         _check(self.min_value_gap >= 0, "pairs.min_value_gap must be >= 0")
         _check(self.max_pairs_per_task >= 1, "pairs.max_pairs_per_task must be >= 1")
 
@@ -289,6 +296,8 @@ class ITOOLConfig:
 
     def __post_init__(self) -> None:
         _check(self.rounds >= 0, "rounds must be >= 0")
+        _check(not (self.pairs.cut == "fragment" and self.preference.loss_type == "simpo"),
+               "pairs.cut: fragment needs preference.loss_type sigmoid or ipo")
         _check(self.report_to in ("none", "tensorboard"), "report_to must be none or tensorboard")
         if self.report_to == "tensorboard":
             import importlib.util

@@ -2,7 +2,10 @@
 
 * ``sigmoid`` (DPO) and ``ipo``: TRL's `DPOTrainer` on the conversational rows (``prompt`` /
   ``chosen`` / ``rejected`` / ``tools``); ``sft_weight > 0`` adds TRL's ``sft`` loss term on the
-  chosen side (``loss_type=[..., "sft"]``, ``loss_weights=[1, w]``).
+  chosen side (``loss_type=[..., "sft"]``, ``loss_weights=[1, w]``). Fragment pairs
+  (``pairs.cut: fragment``: a side may stop mid-turn) are tokenized here instead
+  (`tokenize_fragment_pairs`: no end-of-turn token on a side that does not end the turn) and fed
+  to the same trainer in the ``prompt_ids`` / ``chosen_ids`` / ``rejected_ids`` form its collator uses.
 * ``simpo``: TRL's reference-free SimPO loss (`trl.experimental.cpo.CPOTrainer` with
   ``loss_type="simpo"``, ``cpo_alpha=0``). That trainer does not pass per-row ``tools`` to the chat
   template, so its rows are rendered to text here with the same template first.
@@ -43,6 +46,38 @@ def _common_args(cfg: PreferenceConfig, output_dir: str | Path, seed: int, repor
     )
 
 
+def tokenize_fragment_pairs(rows: list[dict[str, Any]], tokenizer: Any) -> dict[str, list[list[int]]]:
+    """``prompt_ids`` = the chat template up to the assistant turn + the shared prefix;
+    ``chosen_ids`` / ``rejected_ids`` = the text after the prefix, with the end-of-turn token only
+    when that side finishes the turn (TRL would append it to every completion)."""
+    eos = tokenizer.convert_tokens_to_ids(tokenizer.eos_token)
+    out: dict[str, list[list[int]]] = {"prompt_ids": [], "chosen_ids": [], "rejected_ids": []}
+    for r in rows:
+        tools = json.loads(r["tools"]) if isinstance(r["tools"], str) else r["tools"]
+        prompt = tokenizer.apply_chat_template(r["prompt"], tools=tools or None, add_generation_prompt=True,
+                                               tokenize=False) + r["prefix"]
+        out["prompt_ids"].append(tokenizer(prompt, add_special_tokens=False)["input_ids"])
+        for side in ("chosen", "rejected"):
+            text = r[side][0]["content"][len(r["prefix"]):]
+            ids = tokenizer(text, add_special_tokens=False)["input_ids"]
+            out[f"{side}_ids"].append(ids + ([eos] if r.get(f"{side}_ends_turn", True) else []))
+    return out
+
+
+def _pretokenized_dpo_trainer():
+    """TRL's DPOTrainer fed rows that are already ``prompt_ids`` / ``chosen_ids`` / ``rejected_ids``
+    (the format its collator consumes); the loss is TRL's, unchanged."""
+    from trl import DPOTrainer
+
+    class PretokenizedDPOTrainer(DPOTrainer):
+        def _prepare_dataset(self, dataset, processing_class, args, dataset_name):
+            if "prompt_ids" in dataset.column_names:
+                return dataset
+            return super()._prepare_dataset(dataset, processing_class, args, dataset_name)
+
+    return PretokenizedDPOTrainer
+
+
 def train_preference(
     model: Any,
     tokenizer: Any,
@@ -74,13 +109,19 @@ def train_preference(
             beta=cfg.beta,
             activation_checkpointing=False,
         )
-        ds = Dataset.from_dict({
-            "prompt": [r["prompt"] for r in rows],
-            "chosen": [r["chosen"] for r in rows],
-            "rejected": [r["rejected"] for r in rows],
-            "tools": [r["tools"] for r in rows],
-        })
-        trainer = DPOTrainer(model=model, args=args, train_dataset=ds, processing_class=tokenizer, peft_config=peft_config)
+        if all(r.get("chosen_ends_turn", True) and r.get("rejected_ends_turn", True) for r in rows):
+            ds = Dataset.from_dict({
+                "prompt": [r["prompt"] for r in rows],
+                "chosen": [r["chosen"] for r in rows],
+                "rejected": [r["rejected"] for r in rows],
+                "tools": [r["tools"] for r in rows],
+            })
+            trainer = DPOTrainer(model=model, args=args, train_dataset=ds, processing_class=tokenizer,
+                                 peft_config=peft_config)
+        else:  # fragment pairs: a side that does not end the turn must not get the end-of-turn token
+            ds = Dataset.from_dict(tokenize_fragment_pairs(rows, tokenizer))
+            trainer = _pretokenized_dpo_trainer()(model=model, args=args, train_dataset=ds,
+                                                  processing_class=tokenizer, peft_config=peft_config)
     else:
         from trl.experimental.cpo import CPOConfig, CPOTrainer
 

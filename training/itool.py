@@ -230,7 +230,7 @@ class Run:
 
     def write_metrics(self) -> None:
         """metrics.jsonl: one line per finished evaluation (rebuilt, so resumes never duplicate)."""
-        lines = []
+
         def summary(rep: dict[str, Any]) -> dict[str, Any]:
             return {
                 "success_rate": rep["success_rate"], "mean_reward": rep["mean_reward"],
@@ -240,6 +240,7 @@ class Run:
                 "deficiencies": rep["deficiencies"],
             }
 
+        lines = []
         for rep in self.eval_reports():
             line = {"name": rep["name"], "stage": rep["stage"], "round": rep["round"], **summary(rep)}
             if "seen_templates" in rep:
@@ -347,7 +348,8 @@ class Run:
                 mcfg = cfg.mcts
                 search = MCTS(policy, env, mcfg)
                 res = search.search(root, norm, task_key=f"{k}:{task.id}")
-                rows = pairs_from_tree(res, env, task, cfg.pairs, cfg.data.answer_words)
+                rows = pairs_from_tree(res, env, task, cfg.pairs, cfg.data.answer_words,
+                                       markers=mcfg.split_markers, fragments=mcfg.fragments_per_step)
                 all_rows.extend(rows)
                 per_task.append({"task_id": task.id, "category": task.category, "pairs": len(rows),
                                  "root_value": res.root.Q,

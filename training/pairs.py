@@ -11,13 +11,18 @@ Row format (TRL conversational preference rows, see docs/data_formats.md / docs/
 assistant message each, whose content is the complete turn text), ``tools`` (JSON string), plus
 provenance columns: ``task_id``, ``category``, ``turn`` (index of the agent turn),
 ``prefix`` (the shared partial turn), ``diverge_char`` (= len(prefix)), ``depth`` (node depth),
-``chosen_value``, ``rejected_value``, ``source`` (``sibling`` | ``ground_truth``).
+``chosen_value``, ``rejected_value``, ``source`` (``sibling`` | ``ground_truth``),
+``chosen_ends_turn`` / ``rejected_ends_turn`` (False only for fragment pairs, below).
+
+``cfg.cut == "fragment"``: both sides end with the step where they diverge (the child's fragment;
+the ground truth cut after its next step the same way the search cuts steps), as in the
+reference's fragment-level pairs, so the rest of a rejected turn (often correct) is not pushed down.
 """
 
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import Any, Sequence
 
 from training.config import PairsConfig
 from training.mcts import Node, SearchResult, turn_text
@@ -32,11 +37,27 @@ def ground_truth_turn(env: Any, node: Node) -> str | None:
     return env.unwrapped.expert_action()
 
 
-def pairs_from_tree(result: SearchResult, env: Any, task: Any, cfg: PairsConfig, answer_words: int = 0) -> list[dict[str, Any]]:
-    """Pairs of one tree. ``answer_words`` clips ground-truth text answers like the SFT rows."""
+def cut_after_step(text: str, prefix: str, markers: Sequence[str], fragments: int) -> tuple[str, bool]:
+    """``text`` (which starts with ``prefix``) cut after its next step; (cut text, ends the turn)."""
+    from training.mcts import split_step
+
+    rest = text[len(prefix):]
+    k = split_step(rest, markers, fragments)
+    if k is None or k >= len(rest):
+        return text, True
+    return prefix + rest[:k], False
+
+
+def pairs_from_tree(result: SearchResult, env: Any, task: Any, cfg: PairsConfig, answer_words: int = 0,
+                    markers: Sequence[str] = (", ", "=", "(", ". ", ": "), fragments: int = 2) -> list[dict[str, Any]]:
+    """Pairs of one tree. ``answer_words`` clips ground-truth text answers like the SFT rows.
+    With ``cfg.cut == "fragment"`` both sides end with the diverging step (``markers`` /
+    ``fragments``: how the search cut steps) and ``*_ends_turn`` say whether a side ends the turn."""
     from toolenv.observation import decode_observation
     from toolenv.parse import parse_action
     from training.data import clip_answer
+
+    fragment_cut = cfg.cut == "fragment"
 
     rows: list[dict[str, Any]] = []
     seen: set[tuple[str, str, str]] = set()
@@ -47,13 +68,20 @@ def pairs_from_tree(result: SearchResult, env: Any, task: Any, cfg: PairsConfig,
         ranked = sorted(node.children, key=lambda c: (c.Q, -c.id))
         worst, best = ranked[0], ranked[-1]
         chosen, chosen_v, source = turn_text(best), best.Q, "sibling"
+        chosen_ends = rejected_ends = True
+        if fragment_cut:
+            chosen, chosen_ends = best.turn_prefix, best.ends_turn
         if best.Q < cfg.right_threshold and cfg.ground_truth_when_none_right:
             gt = ground_truth_turn(env, node)
             if gt is not None and answer_words > 0 and parse_action(gt).kind == "answer":
                 gt = clip_answer(gt, answer_words)
             if gt is not None and gt.startswith(prefix):
                 chosen, chosen_v, source = gt, 1.0, "ground_truth"
+                if fragment_cut:
+                    chosen, chosen_ends = cut_after_step(gt, prefix, markers, fragments)
         rejected, rejected_v = turn_text(worst), worst.Q
+        if fragment_cut:
+            rejected, rejected_ends = worst.turn_prefix, worst.ends_turn
         if chosen_v - rejected_v < cfg.min_value_gap or chosen_v <= rejected_v:
             continue
         if not chosen.startswith(prefix) or not rejected.startswith(prefix):
@@ -81,6 +109,8 @@ def pairs_from_tree(result: SearchResult, env: Any, task: Any, cfg: PairsConfig,
             "chosen_value": float(chosen_v),
             "rejected_value": float(rejected_v),
             "source": source,
+            "chosen_ends_turn": chosen_ends,
+            "rejected_ends_turn": rejected_ends,
         })
     # keep the pairs with the largest gaps (the clearest preferences)
     rows.sort(key=lambda r: -(r["chosen_value"] - r["rejected_value"]))
@@ -141,8 +171,8 @@ def save_pairs(rows: list[dict[str, Any]], out_dir: str) -> None:
     from datasets import Dataset
 
     cols = ["prompt", "chosen", "rejected", "tools", "task_id", "category", "turn", "prefix", "diverge_char",
-            "depth", "chosen_value", "rejected_value", "source"]
-    data = {c: [r[c] for r in rows] for c in cols}
+            "depth", "chosen_value", "rejected_value", "source", "chosen_ends_turn", "rejected_ends_turn"]
+    data = {c: [r.get(c, True) if c.endswith("_ends_turn") else r[c] for r in rows] for c in cols}
     # messages as plain role/content dicts (Arrow merges keys across rows: keep the key set fixed)
     for c in ("prompt", "chosen", "rejected"):
         data[c] = [[_plain(m) for m in msgs] for msgs in data[c]]

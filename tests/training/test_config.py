@@ -32,6 +32,12 @@ def test_validation():
     with pytest.raises(ValueError):
         PreferenceConfig(loss_type="kto")
     assert PreferenceConfig(loss_type="simpo").loss_type == "simpo"
+    from training.config import PairsConfig
+
+    with pytest.raises(ValueError, match="pairs.cut"):
+        PairsConfig(cut="sentence")
+    with pytest.raises(ValueError, match="fragment needs"):
+        ITOOLConfig(pairs=PairsConfig(cut="fragment"), preference=PreferenceConfig(loss_type="simpo"))
 
 
 def test_overrides(tmp_path):

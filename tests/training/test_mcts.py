@@ -81,3 +81,30 @@ def test_pairs_are_valid(setup):
             assert r["chosen_value"] > r["rejected_value"]
         total += len(rows)
     assert total > 0
+
+
+def test_fragment_pairs_end_with_the_diverging_step(setup):
+    policy, tasks_path, tasks = setup
+    markers, fragments = MCTSConfig().split_markers, MCTSConfig().fragments_per_step
+    total = partial = 0
+    for ti in range(min(4, len(tasks))):
+        env, res, _ = _search(policy, tasks_path, tasks, ti)
+        cfg = PairsConfig(min_value_gap=0.0, max_pairs_per_task=10, cut="fragment")
+        turns = {(r["turn"], r["prefix"]): r for r in pairs_from_tree(res, env, tasks[ti], PairsConfig(
+            min_value_gap=0.0, max_pairs_per_task=10))}
+        for r in pairs_from_tree(res, env, tasks[ti], cfg, markers=markers, fragments=fragments):
+            assert validate_pair(r) == [], r
+            for side in ("chosen", "rejected"):
+                rest = r[side][0]["content"][len(r["prefix"]):]
+                if r[f"{side}_ends_turn"]:
+                    continue
+                partial += 1
+                # a partial side is at most one step: it ends at its `fragments`-th marker, or
+                # where the expansion's token budget ran out before any
+                assert rest and split_step(rest, markers, fragments) in (None, len(rest)), (side, rest)
+            whole = turns.get((r["turn"], r["prefix"]))
+            if whole is not None:  # the fragment is a prefix of the same pair's complete turn
+                assert whole["chosen"][0]["content"].startswith(r["chosen"][0]["content"])
+                assert whole["rejected"][0]["content"].startswith(r["rejected"][0]["content"])
+            total += 1
+    assert total > 0 and partial > 0

@@ -138,3 +138,27 @@ def test_tensorboard_without_the_package_is_a_clear_config_error(monkeypatch):
     monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name == "tensorboard" else real(name, *a))
     with pytest.raises(ValueError, match=r"pip install -e '\.\[tensorboard\]'"):
         ITOOLConfig(report_to="tensorboard")
+
+
+def test_fragment_pairs_train_without_an_end_of_turn_on_partial_sides(smoke_run, tmp_path):
+    from training.dpo import tokenize_fragment_pairs
+
+    path = smoke_run / "sft"
+    tok = load_tokenizer(path)
+    rows = []
+    for r in _pairs(smoke_run)[:4]:
+        r = dict(r, prefix="", chosen_ends_turn=True, rejected_ends_turn=False)
+        # make the rejected side a partial turn: the prefix plus a few characters
+        r["rejected"] = [{"role": "assistant", "content": r["prefix"] + r["rejected"][0]["content"][len(r["prefix"]):][:5]}]
+        rows.append(r)
+    enc = tokenize_fragment_pairs(rows, tok)
+    eos = tok.convert_tokens_to_ids(tok.eos_token)
+    assert all(ids[-1] == eos for ids in enc["chosen_ids"])
+    assert all(eos not in ids for ids in enc["rejected_ids"])
+    model = load_model(path)
+    before = _weights(model)
+    cfg = PreferenceConfig(max_steps=2, per_device_train_batch_size=2, logging_steps=1, learning_rate=1e-3,
+                           sft_weight=1.0)
+    res = train_preference(model, tok, rows, cfg, tmp_path / "frag", seed=0)
+    assert res["steps"] == 2 and res["log_history"] and "loss" in res["log_history"][0]
+    assert _changed(before, res["model"])
