@@ -259,17 +259,13 @@ _JINJA_MACROS = r"""
 {%- endfor -%}
 {%- endif -%}
 {%- endmacro -%}
-{%- macro t_tool(tool) -%}
-{%- set f = tool.function if (tool.function is defined and tool.function is mapping) else tool -%}
-- {{ f.name }}({{ t_params(f.parameters) if (f.parameters is defined and f.parameters is mapping) else '' }})
-{%- if f.description is defined and f.description -%}{{ ' - ' + f.description.split() | join(' ') }}{%- endif -%}
-{%- endmacro -%}
-{%- macro t_tool_brief(tool) -%}
+{%- macro t_tool(tool, brief=false) -%}
 {%- set f = tool.function if (tool.function is defined and tool.function is mapping) else tool -%}
 - {{ f.name }}({{ t_params(f.parameters) if (f.parameters is defined and f.parameters is mapping) else '' }})
 {%- if f.description is defined and f.description -%}
-{%- set head = (f.description.split() | join(' ')).split('. ')[0] -%}
-{{ ' - ' + head + ('' if head.endswith('.') else '.') }}
+{%- set desc = f.description.split() | join(' ') -%}
+{%- if brief -%}{%- set head = desc.split('. ')[0] -%}{%- set desc = head + ('' if head.endswith('.') else '.') -%}{%- endif -%}
+{{ ' - ' + desc }}
 {%- endif -%}
 {%- endmacro -%}
 {%- macro t_args(a) -%}{{ a if a is string else a | tojson }}{%- endmacro -%}
@@ -287,10 +283,9 @@ def build_chat_template(tool_format: str = "compact", call_format: str = "hermes
         raise ValueError("tool_format must be compact, brief or json")
     if call_format not in _CALL_INSTRUCTIONS:
         raise ValueError("call_format must be hermes, json or python")
-    if tool_format == "compact":
-        tools_block = "{%- for tool in tools %}{{ t_tool(tool) + '\\n' }}{%- endfor %}"
-    elif tool_format == "brief":
-        tools_block = "{%- for tool in tools %}{{ t_tool_brief(tool) + '\\n' }}{%- endfor %}"
+    if tool_format in ("compact", "brief"):
+        brief = "true" if tool_format == "brief" else "false"
+        tools_block = "{%- for tool in tools %}{{ t_tool(tool, " + brief + ") + '\\n' }}{%- endfor %}"
     else:
         tools_block = "{%- for tool in tools %}{{ tool | tojson + '\\n' }}{%- endfor %}"
     instruction = json.dumps(_CALL_INSTRUCTIONS[call_format])  # a JSON string is a Jinja string literal
