@@ -96,14 +96,17 @@ def summarize(episodes: list[dict[str, Any]], trials: int = 1) -> dict[str, Any]
 
 def evaluate(agent: Any, env_kwargs: dict[str, Any] | None = None, episodes: int | None = None, seed: int = 0,
              batch_size: int = 1, trials: int = 1, progress: bool = False,
-             return_episodes: bool = False) -> dict[str, Any]:
-    """Evaluate ``agent``. Without ``episodes`` every task of the suite is played once (per trial);
-    with it, task ``i % len(suite)`` is played for episode ``i``. Trial ``t`` of an episode uses seed
-    ``seed + i + t * 1_000_003`` so sampling agents see different seeds per trial."""
+             return_episodes: bool = False, max_tasks: int | None = None) -> dict[str, Any]:
+    """Evaluate ``agent``. Without ``episodes`` every task of the suite is played once (per trial),
+    or only the first ``max_tasks`` of them; with ``episodes``, task ``i % len(suite)`` is played for
+    episode ``i``. Trial ``t`` of an episode uses seed ``seed + i + t * 1_000_003`` so sampling
+    agents see different seeds per trial."""
     env_kwargs = dict(env_kwargs or {})
     probe = gym.make("ToolUse-v0", **env_kwargs)
     n_tasks = len(probe.unwrapped.suite)
     probe.close()
+    if max_tasks is not None:
+        n_tasks = min(n_tasks, max_tasks)
     n = n_tasks if episodes is None else episodes
     indices, seeds = [], []
     for t in range(trials):

@@ -101,9 +101,13 @@ def synthesize_seen_template_test(registry: Any, num: int, train: Sequence[Task]
 
     train_frames, _ = frame_partition(test_fraction, salt=salt)
     out = Synthesizer(registry, frames=train_frames).generate(num, test_seed(seed) + 1, categories, progress=progress)
+
+    def request(t: Task) -> tuple[str, tuple[str, ...]]:
+        return t.turns[0].user, tuple(sorted(t.tools))
+
     seeds = {t.seed for t in train}
-    inputs = {(t.turns[0].user, tuple(sorted(t.tools))) for t in train}
-    kept = [t for t in out if t.seed not in seeds and (t.turns[0].user, tuple(sorted(t.tools))) not in inputs]
+    inputs = {request(t) for t in train}
+    kept = [t for t in out if t.seed not in seeds and request(t) not in inputs]
     for t in kept:
         t.meta["split"] = "test_seen_templates"
     return kept

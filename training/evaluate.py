@@ -45,24 +45,19 @@ def bfcl_data_dir(cfg: EvalConfig) -> str | None:
     return d if d and Path(d).is_dir() else None
 
 
-def evaluate_bfcl(model: Any, tokenizer: Any, cfg: EvalConfig, seed: int = 0, progress: bool = True) -> dict[str, Any]:
-    """{suite: {episodes, success_rate, mean_reward, deficiencies}} for ``cfg.bfcl_suites`` whose data
-    is present (a suite whose data file is missing is reported as ``{"skipped": reason}``)."""
+def evaluate_bfcl(model: Any, tokenizer: Any, cfg: EvalConfig, data_dir: str, seed: int = 0,
+                  progress: bool = True) -> dict[str, Any]:
+    """{suite: {episodes, success_rate, mean_reward, deficiencies}} for ``cfg.bfcl_suites`` (the first
+    ``bfcl_max_tasks`` entries of each, once); a suite whose data file is missing from ``data_dir`` is
+    reported as ``{"skipped": reason}``."""
     from toolenv.evaluation import evaluate
-    from toolenv.suites import load_suite
 
     out: dict[str, Any] = {}
-    data_dir = bfcl_data_dir(cfg)
-    if not cfg.bfcl_suites or data_dir is None:
-        return out
     agent = make_agent(model, tokenizer, cfg.max_new_tokens)
-    for name in cfg.bfcl_suites:
+    for name in cfg.bfcl_suites or []:
         try:
-            n = len(load_suite(name, data_dir))  # the first n entries, each once
-            if cfg.bfcl_max_tasks is not None:
-                n = min(n, cfg.bfcl_max_tasks)
             rep = evaluate(agent, {"suite": name, "data_dir": data_dir, "max_steps": cfg.max_turns},
-                           episodes=n, seed=seed, batch_size=cfg.batch_size, progress=progress)
+                           max_tasks=cfg.bfcl_max_tasks, seed=seed, batch_size=cfg.batch_size, progress=progress)
         except FileNotFoundError as e:
             out[name] = {"skipped": str(e)}
             continue

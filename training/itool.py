@@ -210,10 +210,11 @@ class Run:
             if self.cfg.eval.bfcl_suites:  # real external data: BFCL suites scored like the official checker
                 from training.evaluate import bfcl_data_dir, evaluate_bfcl
 
-                if bfcl_data_dir(self.cfg.eval) is None:
+                data_dir = bfcl_data_dir(self.cfg.eval)
+                if data_dir is None:
                     log(f"eval {name}: BFCL data not found; skipping {self.cfg.eval.bfcl_suites}")
                 else:
-                    rep["bfcl"] = evaluate_bfcl(model, tok, self.cfg.eval, seed=self.cfg.seed + 23)
+                    rep["bfcl"] = evaluate_bfcl(model, tok, self.cfg.eval, data_dir, seed=self.cfg.seed + 23)
             rep.update(stage=stage, round=rnd, name=name, policy=str(policy_dir))
             atomic_write_json(tmp / "report.json", rep)
         extra = ""

@@ -49,15 +49,21 @@ def cut_after_step(text: str, prefix: str, markers: Sequence[str], fragments: in
 
 
 def pairs_from_tree(result: SearchResult, env: Any, task: Any, cfg: PairsConfig, answer_words: int = 0,
-                    markers: Sequence[str] = (", ", "=", "(", ". ", ": "), fragments: int = 2) -> list[dict[str, Any]]:
+                    markers: Sequence[str] | None = None, fragments: int | None = None) -> list[dict[str, Any]]:
     """Pairs of one tree. ``answer_words`` clips ground-truth text answers like the SFT rows.
     With ``cfg.cut == "fragment"`` both sides end with the diverging step (``markers`` /
-    ``fragments``: how the search cut steps) and ``*_ends_turn`` say whether a side ends the turn."""
+    ``fragments``: how the search cut steps, default `MCTSConfig`'s) and ``*_ends_turn`` say whether
+    a side ends the turn."""
     from toolenv.observation import decode_observation
     from toolenv.parse import parse_action
+    from training.config import MCTSConfig
     from training.data import clip_answer
 
     fragment_cut = cfg.cut == "fragment"
+    if fragment_cut and (markers is None or fragments is None):
+        defaults = MCTSConfig()
+        markers = defaults.split_markers if markers is None else markers
+        fragments = defaults.fragments_per_step if fragments is None else fragments
 
     rows: list[dict[str, Any]] = []
     seen: set[tuple[str, str, str]] = set()

@@ -40,3 +40,10 @@ def test_make_agent_specs():
         make_agent("openai:model-without-url")
     with pytest.raises(ValueError):
         make_agent("gpt")
+
+
+def test_max_tasks_plays_the_first_tasks_once():
+    capped = evaluate(OracleAgent(), ENV, seed=0, max_tasks=12, return_episodes=True)
+    assert capped["episodes"] == 12
+    assert [e["task_index"] for e in capped["episode_records"]] == list(range(12))
+    assert evaluate(OracleAgent(), ENV, seed=0, max_tasks=10_000)["episodes"] == 160  # never repeats a task
