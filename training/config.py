@@ -149,6 +149,11 @@ class DeficiencyConfig:
     )
     include_failed: bool = field(default=True, metadata={"help": "Keep failed episodes (with their deficiency codes)."})
     max_selected: int = field(default=64, metadata={"help": "Cap on deficient tasks passed to the MCTS per round."})
+    split_call_no_call: bool = field(
+        default=True,
+        metadata={"help": "Rank tasks that need a call and tasks that need none separately and share max_selected "
+                          "in proportion (the reference's call / no-call split)."},
+    )
     batch_size: int = field(default=32, metadata={"help": "Rollout / perplexity batch size."})
     max_new_tokens: int = field(default=96, metadata={"help": "Generation cap per agent turn in rollouts."})
 

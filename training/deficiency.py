@@ -3,7 +3,11 @@
 Each round the current policy plays a subset of the training tasks through the env (batched);
 deficient = failed episodes (their env deficiency codes are kept) plus the top fraction of tasks
 by the policy's perplexity on the ground-truth answer (exp of the mean token NLL of the oracle's
-assistant turns; the reference keeps the top 30%).
+assistant turns; the reference keeps the top 30%). As in the reference, tasks whose ground truth
+calls a tool and tasks whose ground truth calls none are ranked separately and share the selection
+cap in proportion to their share of the rollouts (``split_call_no_call``): no-call answers are short
+and confident, so one shared perplexity ranking would leave them out, and preference pairs that
+only ever prefer calling teach the policy to stop declining (measured: docs/training.md).
 """
 
 from __future__ import annotations
@@ -48,18 +52,37 @@ def select_deficient(
     records: Sequence[dict[str, Any]],
     nll: dict[int, float],
     cfg: DeficiencyConfig,
+    no_call: set[int] | None = None,
 ) -> tuple[list[dict[str, Any]], dict[str, Any]]:
     """Combine rollout records (with ``task_index``) and per-task NLL into the deficient set.
 
-    Returns (selected, summary). Failed tasks come first (highest perplexity first), then the
-    remaining top-perplexity tasks, capped at ``max_selected``."""
-    by_ppl = sorted(nll, key=lambda i: -nll[i])
-    k = int(math.ceil(cfg.perplexity_top_fraction * len(by_ppl)))
-    top = set(by_ppl[:k])
+    ``no_call``: indices of tasks whose ground truth makes no call; with ``cfg.split_call_no_call``
+    the call and no-call groups are ranked separately and the cap ``max_selected`` is shared in
+    proportion to group size (a group that has fewer candidates than its share leaves the rest to
+    the other). Within a group: failed tasks first (highest perplexity first), then the remaining
+    top-perplexity tasks of that group. Returns (selected, summary)."""
     failed = {r["task_index"]: r for r in records if not r["success"]} if cfg.include_failed else {}
     rec = {r["task_index"]: r for r in records}
-    chosen = [i for i in by_ppl if i in failed] + [i for i in by_ppl if i in top and i not in failed]
-    chosen = chosen[: cfg.max_selected]
+    groups: dict[str, list[int]] = {"all": list(nll)}
+    if cfg.split_call_no_call and no_call is not None:
+        groups = {"call": [i for i in nll if i not in no_call], "no_call": [i for i in nll if i in no_call]}
+    top: set[int] = set()
+    candidates: dict[str, list[int]] = {}
+    for name, members in groups.items():
+        by_ppl = sorted(members, key=lambda i: (-nll[i], i))
+        k = int(math.ceil(cfg.perplexity_top_fraction * len(by_ppl)))
+        top_g = set(by_ppl[:k])
+        top |= top_g
+        candidates[name] = [i for i in by_ppl if i in failed] + [i for i in by_ppl if i in top_g and i not in failed]
+    total = sum(len(m) for m in groups.values())
+    quota = {g: int(round(cfg.max_selected * len(m) / max(1, total))) for g, m in groups.items()}
+    take = {g: min(quota[g], len(candidates[g])) for g in groups}
+    spare = cfg.max_selected - sum(take.values())
+    for g in sorted(groups, key=lambda g: -len(candidates[g])):  # hand unused quota to the other group
+        extra = min(spare, len(candidates[g]) - take[g])
+        take[g] += max(0, extra)
+        spare -= max(0, extra)
+    chosen = sorted((i for g in groups for i in candidates[g][: take[g]]), key=lambda i: (-nll[i], i))
     selected = []
     for i in chosen:
         r = rec.get(i, {})
@@ -69,6 +92,7 @@ def select_deficient(
             "category": r.get("category"),
             "failed": i in failed,
             "high_perplexity": i in top,
+            "no_call": bool(no_call and i in no_call),
             "perplexity": math.exp(min(nll.get(i, 0.0), 50.0)),
             "deficiencies": list(r.get("deficiencies", [])),
         })
@@ -78,6 +102,7 @@ def select_deficient(
         "failed": len(failed),
         "high_perplexity": len(top),
         "selected": len(selected),
+        "selected_by_group": {g: sum(1 for i in chosen if i in set(candidates[g][: take[g]])) for g in groups},
         "selected_by_category": dict(Counter(s["category"] for s in selected)),
         "deficiency_counts": dict(Counter(d for r in records for d in r["deficiencies"]).most_common()),
         "selected_deficiency_counts": dict(Counter(d for s in selected for d in s["deficiencies"]).most_common()),

@@ -310,7 +310,11 @@ class Run:
             have = [i for i in idx if i in by_row]
             nll_vals = ground_truth_nll(model, [by_row[i] for i in have], cfg.deficiency.batch_size)
             nll = dict(zip(have, nll_vals))
-            selected, summary = select_deficient(recs, nll, cfg.deficiency)
+            from toolenv.tasks import load_tasks
+
+            tasks = load_tasks(self.train_tasks)
+            no_call = {i for i in idx if tasks[i].num_calls == 0}  # ground truth declines or answers in text
+            selected, summary = select_deficient(recs, nll, cfg.deficiency, no_call=no_call)
             atomic_write_json(tmp / "selected.json", selected)
             atomic_write_json(tmp / "summary.json", summary)
         log(f"round {k}: {summary['failed']} failed, {len(selected)} selected; deficiencies {summary['deficiency_counts']}")
