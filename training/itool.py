@@ -10,6 +10,10 @@
 
 Every stage writes into a temp folder renamed into place with a DONE marker (`training.io`);
 rerunning the same command skips finished stages, so a killed run resumes where it stopped.
+
+Several processes (``accelerate launch --num_processes N -m training.itool ...`` or ``torchrun``):
+the training stages run data-parallel on all of them, everything else on the main process while
+the others wait for its DONE markers (`training.distributed`).
 """
 
 from __future__ import annotations
@@ -24,11 +28,13 @@ from pathlib import Path
 from typing import Any
 
 from training.config import ITOOLConfig, load_config, save_config
+from training.distributed import is_main, rank, wait_for_stage, world_size
 from training.io import StageDir, atomic_write_json, atomic_write_text, is_done, read_done
 
 
 def log(msg: str) -> None:
-    print(f"[itool {time.strftime('%H:%M:%S')}] {msg}", flush=True)
+    if is_main():  # one log for a multi-process run
+        print(f"[itool {time.strftime('%H:%M:%S')}] {msg}", flush=True)
 
 
 class threads:
@@ -79,6 +85,12 @@ class Run:
         self.dir = Path(cfg.output_dir)
         self.dir.mkdir(parents=True, exist_ok=True)
         self.t0 = time.time()
+        self.main = is_main()  # only the main process writes the run directory
+
+    def writer(self, d: Path) -> "StageDir | _Scratch":
+        """Where a training stage writes: the stage's temp folder on the main process; on the other
+        processes of a multi-process run a scratch folder, dropped once the main marks ``d`` done."""
+        return StageDir(d) if self.main else _Scratch(d)
 
     # ------------------------------------------------------------------ paths
     @property
@@ -107,6 +119,8 @@ class Run:
         d = self.stage("data")
         if is_done(d):
             return
+        if not self.main:
+            return wait_for_stage(d)
         from toolenv.tasks import save_tasks
         from training.data import make_env, oracle_rows, save_rows, synthesize_seen_test, synthesize_tasks
 
@@ -146,6 +160,9 @@ class Run:
         d = self.stage("model-init")
         if is_done(d):
             return d
+        if not self.main:
+            wait_for_stage(d)
+            return d
         from training.data import corpus_lines
         from training.model import prepare_model_dir
 
@@ -182,13 +199,14 @@ class Run:
         model, tok = self.load(init)
         ex = self.examples(tok)
         log(f"{name}: {len(ex)} examples, curriculum={curriculum or self.cfg.sft.curriculum}")
-        with StageDir(d) as tmp, tensorboard_dir(self.dir, name, self.cfg.report_to):
+        with self.writer(d) as tmp, tensorboard_dir(self.dir, name, self.cfg.report_to):
             res = train_sft(model, tok, ex, self.cfg.sft, tmp / "trainer", seed=self.cfg.seed,
                             peft_config=lora_config(self.cfg.model), report_to=self.cfg.report_to, order=curriculum)
             shutil.rmtree(tmp / "trainer", ignore_errors=True)
-            save_policy(res["model"], tok, tmp)
-            info = {k: v for k, v in res.items() if k != "model"}
-            atomic_write_json(tmp / "train_log.json", info)
+            if self.main:
+                save_policy(res["model"], tok, tmp)
+                info = {k: v for k, v in res.items() if k != "model"}
+                atomic_write_json(tmp / "train_log.json", {**info, "world_size": world_size()})
         log(f"{name}: {res['steps']} steps, loss {res['train_loss']:.3f}, {res['runtime_s']:.0f}s")
         return d
 
@@ -197,6 +215,8 @@ class Run:
         d = self.stage(f"eval/{name}")
         if is_done(d):
             return json.loads((d / "report.json").read_text())
+        if not self.main:  # nothing downstream waits for an evaluation
+            return {}
         from training.evaluate import evaluate_policy
 
         model, tok = self.load(policy_dir)
@@ -279,19 +299,22 @@ class Run:
         rows = load_pairs(str(pairs_dir)) if (pairs_dir / "dataset_info.json").exists() else []
         model, tok = self.load(policy_in)
         log(f"round {k}: preference optimisation ({cfg.preference.loss_type}) on {len(rows)} pairs")
-        with StageDir(out) as tmp, tensorboard_dir(self.dir, f"round-{k}", cfg.report_to):
+        with self.writer(out) as tmp, tensorboard_dir(self.dir, f"round-{k}", cfg.report_to):
             res = train_preference(model, tok, rows, cfg.preference, tmp / "trainer", seed=cfg.seed + k,
                                    peft_config=lora_config(cfg.model), report_to=cfg.report_to)
             shutil.rmtree(tmp / "trainer", ignore_errors=True)
-            save_policy(res["model"], tok, tmp)
-            info = {kk: v for kk, v in res.items() if kk != "model"}
-            info["pairs"] = len(rows)
-            atomic_write_json(tmp / "train_log.json", info)
+            if self.main:
+                save_policy(res["model"], tok, tmp)
+                info = {kk: v for kk, v in res.items() if kk != "model"}
+                info["pairs"] = len(rows)
+                atomic_write_json(tmp / "train_log.json", {**info, "world_size": world_size()})
         log(f"round {k}: {res['steps']} preference steps")
         return out
 
     def deficiency(self, k: int, policy_in: Path) -> list[dict[str, Any]]:
         d = self.stage(f"round-{k}/deficiency")
+        if not self.main:
+            wait_for_stage(d)
         if is_done(d):
             return json.loads((d / "selected.json").read_text())
         from training.deficiency import ground_truth_nll, sample_indices, select_deficient
@@ -322,6 +345,8 @@ class Run:
 
     def mcts(self, k: int, policy_in: Path, selected: list[dict[str, Any]]) -> Path:
         d = self.stage(f"pairs/round-{k}")
+        if not self.main:
+            wait_for_stage(d)
         if is_done(d):
             return d
         from tqdm.auto import tqdm
@@ -401,10 +426,11 @@ class Run:
 
         model, tok = self.load(sft_dir)
         log(f"baseline: continuing SFT for {steps} steps (the rounds' optimizer steps)")
-        with StageDir(d) as tmp:
+        with self.writer(d) as tmp:
             if steps <= 0:  # the rounds made no update: the baseline is the warm-up policy itself
-                save_policy(model, tok, tmp)
-                atomic_write_json(tmp / "train_log.json", {"steps": 0})
+                if self.main:
+                    save_policy(model, tok, tmp)
+                    atomic_write_json(tmp / "train_log.json", {"steps": 0})
                 return d
             # same optimizer steps AND the same learning rate / schedule as the preference stage
             base_cfg = SFTStageConfig(**{**self.cfg.sft.__dict__, "lr_scheduler_type": self.cfg.preference.lr_scheduler_type,
@@ -414,14 +440,17 @@ class Run:
                                 max_steps=steps, peft_config=lora_config(self.cfg.model), order="random",
                                 lr=self.cfg.preference.learning_rate, report_to=self.cfg.report_to)
             shutil.rmtree(tmp / "trainer", ignore_errors=True)
-            save_policy(res["model"], tok, tmp)
-            atomic_write_json(tmp / "train_log.json", {k: v for k, v in res.items() if k != "model"})
+            if self.main:
+                save_policy(res["model"], tok, tmp)
+                atomic_write_json(tmp / "train_log.json", {**{k: v for k, v in res.items() if k != "model"},
+                                                           "world_size": world_size()})
         return d
 
     # ------------------------------------------------------------------ all
     def run(self) -> int:
         cfg = self.cfg
-        save_config(cfg, self.dir / "config.yaml")
+        if self.main:
+            save_config(cfg, self.dir / "config.yaml")
         self.data()
         sft_dir = self.sft()
         self.evaluate("sft", sft_dir, "sft", 0)
@@ -436,11 +465,34 @@ class Run:
         if cfg.random_order_baseline:
             r = self.sft("sft-random", curriculum="random")
             self.evaluate("sft-random", r, "random_order", 0)
+        if not self.main:
+            return 0
         from training.report import write_report
 
         write_report(self.dir)
         log(f"done in {time.time() - self.t0:.0f}s; report: {self.dir / 'report.md'}")
         return 0
+
+
+class _Scratch:
+    """A non-main process's stage folder (see `Run.writer`): private, deleted on exit, and the exit
+    waits until the main process has marked the real stage done, so every process leaves a stage
+    together and the next one loads the same checkpoint."""
+
+    def __init__(self, final: Path):
+        self.final = Path(final)
+        self.path = self.final.with_name(f"{self.final.name}.rank{rank()}-scratch")
+
+    def __enter__(self) -> Path:
+        shutil.rmtree(self.path, ignore_errors=True)
+        self.path.mkdir(parents=True)
+        return self.path
+
+    def __exit__(self, exc_type, exc, tb) -> bool:
+        shutil.rmtree(self.path, ignore_errors=True)
+        if exc_type is None:
+            wait_for_stage(self.final)
+        return False
 
 
 def build_parser(p: argparse.ArgumentParser | None = None) -> argparse.ArgumentParser:

@@ -198,8 +198,12 @@ def train_sft(
 
     if order is not None:
         cfg = SFTStageConfig(**{**cfg.__dict__, "curriculum": order})
+    from training.distributed import world_size
+
     seq, sizes = curriculum_order(examples, cfg, seed)
-    bs = cfg.per_device_train_batch_size * cfg.gradient_accumulation_steps
+    # examples per optimizer step over all processes: the sequential sampler is sharded batch by
+    # batch across them, so the global order (the curriculum) is kept under `accelerate launch`
+    bs = cfg.per_device_train_batch_size * cfg.gradient_accumulation_steps * world_size()
     steps_for_seq = max(1, len(seq) // bs)
     steps = max_steps if max_steps is not None else (cfg.max_steps if cfg.max_steps > 0 else steps_for_seq)
     need = steps * bs
