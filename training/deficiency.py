@@ -38,6 +38,8 @@ def ground_truth_nll(model: Any, examples: Sequence[dict[str, Any]], batch_size:
             ids[j, :n] = torch.tensor(e["input_ids"])
             labels[j, :n] = torch.tensor(e["labels"])
             attn[j, :n] = 1
+        dev = getattr(model, "device", None) or torch.device("cpu")
+        ids, labels, attn = ids.to(dev), labels.to(dev), attn.to(dev)
         with torch.no_grad():
             logits = model(input_ids=ids, attention_mask=attn).logits[:, :-1].float()
         tgt = labels[:, 1:]

@@ -5,6 +5,7 @@ stage, so every stage checkpoint is a plain HF model directory)."""
 from __future__ import annotations
 
 import json
+import os
 import shutil
 from pathlib import Path
 from typing import Any, Iterable
@@ -54,6 +55,8 @@ def load_model(path: str | Path, cfg: ModelConfig | None = None):
 
     dtype = getattr(torch, (cfg.torch_dtype if cfg else "float32"))
     model = AutoModelForCausalLM.from_pretrained(str(path), dtype=dtype)
+    if torch.cuda.is_available():  # rollouts, search and evaluation run where the trainers train
+        model = model.to(f"cuda:{int(os.environ.get('LOCAL_RANK', '0'))}")
     return model
 
 

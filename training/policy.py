@@ -85,7 +85,12 @@ class Policy:
         for i, x in enumerate(ids):
             input_ids[i, n - len(x):] = torch.tensor(x, dtype=torch.long)
             attn[i, n - len(x):] = 1
-        return input_ids, attn
+        return input_ids.to(self.device), attn.to(self.device)
+
+    @property
+    def device(self) -> Any:
+        """Where the model's weights are (inputs are put there; CPU for models without a device)."""
+        return getattr(self.model, "device", None) or self.torch.device("cpu")
 
     def generate(
         self,
@@ -116,7 +121,7 @@ class Policy:
         torch = self.torch
         model = self.model
         input_ids, attn = self._encode_left_padded(texts)
-        gen = torch.Generator().manual_seed(int(seed) & 0x7FFFFFFF)
+        gen = torch.Generator(device=input_ids.device).manual_seed(int(seed) & 0x7FFFFFFF)
         with torch.no_grad():
             pos = (attn.cumsum(-1) - 1).clamp(min=0)
             if use_cache:
@@ -168,8 +173,8 @@ class Policy:
                         done[j] = True
                 if all(done):
                     break
-                feed = torch.where(torch.tensor(done), torch.full_like(nxt, self.tok.pad_token_id), nxt)
-                attn = torch.cat([attn, torch.ones((b, 1), dtype=attn.dtype)], dim=1)
+                feed = torch.where(torch.tensor(done, device=nxt.device), torch.full_like(nxt, self.tok.pad_token_id), nxt)
+                attn = torch.cat([attn, torch.ones((b, 1), dtype=attn.dtype, device=attn.device)], dim=1)
                 if use_cache:
                     out = model(
                         input_ids=feed[:, None], attention_mask=attn, position_ids=next_pos,
@@ -244,6 +249,7 @@ class Policy:
                 ids[j, :len(ci)] = torch.tensor(ci)
                 attn[j, :len(ci)] = 1
                 labels[j, n:len(ci)] = torch.tensor(ci[n:])
+            ids, labels, attn = ids.to(self.device), labels.to(self.device), attn.to(self.device)
             with torch.no_grad():
                 logits = self.model(input_ids=ids, attention_mask=attn).logits[:, :-1].float()
             tgt = labels[:, 1:]
