@@ -355,10 +355,23 @@ def config_from_dict(raw: dict[str, Any]) -> ITOOLConfig:
             bad = sorted(set(value) - names)
             if bad:
                 raise ValueError(f"unknown key(s) in section {key!r}: {bad}")
-            kwargs[key] = cls(**value)
+            kwargs[key] = cls(**_numbers(cls, key, value))
         else:
             kwargs[key] = value
     return ITOOLConfig(**kwargs)
+
+
+def _numbers(cls: type, section: str, value: dict[str, Any]) -> dict[str, Any]:
+    """Float fields given as strings become floats: YAML 1.1 reads ``1e-4`` (no dot) as a string."""
+    out = dict(value)
+    for f in dataclasses.fields(cls):
+        v = out.get(f.name)
+        if f.type in ("float", float) and isinstance(v, str):
+            try:
+                out[f.name] = float(v)
+            except ValueError:
+                raise ValueError(f"{section}.{f.name}: expected a number, got {v!r}") from None
+    return out
 
 
 def load_config(

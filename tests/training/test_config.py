@@ -59,3 +59,15 @@ def test_gains_config_loads_with_its_tokenizer_overrides():
     cfg = load_config(ROOT / "configs" / "gains.yaml")
     assert cfg.model.tiny_overrides == {"tool_format": "brief", "architecture": "llama", "pretokenizer": "words"}
     assert cfg.data.num_test_seen > 0 and cfg.baseline
+
+
+def test_float_fields_accept_yaml_exponents_and_reject_words(tmp_path):
+    good = tmp_path / "good.yaml"
+    good.write_text("preference:\n  learning_rate: 1e-4\nsft:\n  learning_rate: 2e-3\n")
+    cfg = load_config(good)
+    assert cfg.preference.learning_rate == 1e-4 and isinstance(cfg.preference.learning_rate, float)
+    assert cfg.sft.learning_rate == 2e-3
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("preference:\n  learning_rate: fast\n")
+    with pytest.raises(ValueError, match="preference.learning_rate: expected a number"):
+        load_config(bad)

@@ -1,0 +1,63 @@
+"""benchmarks/round_variants.py and benchmarks/gains.py --run through a subprocess, on the smoke run."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+
+import pytest
+
+pytest.importorskip("trl")
+
+from training.io import read_done  # noqa: E402
+
+from .conftest import ROOT  # noqa: E402
+
+
+def _py(*args: str) -> subprocess.CompletedProcess:
+    env = dict(os.environ, HF_HUB_OFFLINE="1", TOKENIZERS_PARALLELISM="false")
+    return subprocess.run([sys.executable, *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=600)
+
+
+def test_round_variants_reuses_what_a_variant_keeps_and_compares_on_more_tasks(smoke_run, tmp_path):
+    src = tmp_path / "src"
+    shutil.copytree(smoke_run, src)
+    out = tmp_path / "variants"
+    proc = _py("benchmarks/round_variants.py", "--run", str(src), "--out", str(out), "--eval-tasks", "24",
+               "--variant", "slow: preference.learning_rate=1e-6",
+               "--variant", "cool: mcts.temperature=0.7 mcts.seed=5")
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    summary = json.loads((out / "summary.json").read_text())
+    res = summary["results"]
+    assert list(res) == ["warm-up", "slow", "slow baseline", "cool", "cool baseline"]
+    for name in ("slow", "cool"):
+        assert res[name]["steps"] == res[f"{name} baseline"]["steps"] > 0
+    for r in res.values():
+        assert 0.0 <= r["success_rate"] <= 1.0 and 0.0 <= r["complex_success_rate"] <= 1.0
+    # 24 held-out tasks, not the run's 16
+    rep = json.loads((out / "slow" / "round-1" / "policy" / "held_out_24.json").read_text())
+    assert rep["episodes"] == 24
+    # a preference-only variant keeps the source's pairs; a search variant searches again
+    src_pairs = read_done(src / "pairs" / "round-1")["finished_at"]
+    assert read_done(out / "slow" / "pairs" / "round-1")["finished_at"] == src_pairs
+    assert read_done(out / "cool" / "round-1" / "deficiency") == read_done(src / "round-1" / "deficiency")
+    assert (out / "cool" / "pairs" / "round-1" / "DONE").stat().st_mtime > (src / "pairs" / "round-1" / "DONE").stat().st_mtime
+    cfg = (out / "cool" / "variant.yaml").read_text()
+    assert "temperature: 0.7" in cfg and "rounds: 1" in cfg
+
+
+def test_round_variants_rejects_a_bad_variant(smoke_run, tmp_path):
+    proc = _py("benchmarks/round_variants.py", "--run", str(smoke_run), "--out", str(tmp_path / "v"),
+               "--variant", "x: preference.learning_rate")
+    assert proc.returncode != 0 and "not key=value" in proc.stderr
+
+
+def test_gains_reads_a_finished_run(smoke_run):
+    proc = _py("benchmarks/gains.py", "--run", str(smoke_run))
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert "held-out" in proc.stdout and "baseline" in proc.stdout
+    last = json.loads(proc.stdout.strip().splitlines()[-1])
+    assert last["run"] == str(smoke_run) and "rounds_minus_baseline" in json.dumps(last)
