@@ -81,7 +81,22 @@ def _success_table(metrics: list[dict[str, Any]], title: str) -> list[str]:
             f"{100 * m['by_category'].get(c, {}).get('success_rate', 0):.1f}" for c in cats)
             + f" | {100 * m['complex_success_rate']:.1f} | {100 * m['success_rate']:.1f} | {m['mean_reward']:.3f} |")
     L.append("")
+    L += _noise_note(metrics[-1])
     return L
+
+
+def _noise_note(m: dict[str, Any]) -> list[str]:
+    """How big a difference this evaluation can resolve: one task in points, and the binomial
+    standard error of a category's rate at 10% success."""
+    ns = [b.get("episodes", 0) for b in m["by_category"].values() if b.get("episodes")]
+    if not ns:
+        return []
+    n = min(ns)
+    se = 100 * (0.1 * 0.9 / n) ** 0.5
+    span = f"{n}" if n == max(ns) else f"{n}-{max(ns)}"
+    return [f"Episodes per category: {span}. One task is {100 / n:.1f} points of a category of {n}; "
+            f"at 10% success its standard error is {se:.1f} points, so category differences under ~{2 * se:.0f} "
+            f"points are within noise (`benchmarks/round_variants.py --eval-tasks N` evaluates on more tasks).", ""]
 
 
 def write_report(run: str | Path) -> Path:

@@ -34,6 +34,8 @@ def test_smoke_run_layout(smoke_run):
     assert ("BFCL suites" in report) == (default_data_dir() is not None)
     assert "Held-out success by category (%): unseen templates" in report
     assert "Held-out success by category (%): training templates" in report
+    # 16 held-out tasks over 8 categories: one task is 50 points of a category, and the report says so
+    assert "One task is 50.0 points of a category of 2" in report
     assert (run / "plots" / "success_by_category.png").exists()
     stats = json.loads((run / "pairs" / "round-1" / "mcts_stats.json").read_text())
     assert stats["tasks"] >= 1 and stats["leaf_evaluations"] >= 1
