@@ -344,52 +344,41 @@ class Run:
         return selected
 
     def mcts(self, k: int, policy_in: Path, selected: list[dict[str, Any]]) -> Path:
+        """Stage 5-6: a search tree per deficient task, its preference pairs. With several processes
+        the tasks are dealt out (task j to process j mod N); every tree depends only on its task and
+        seed, so the merged pairs equal a one-process run's."""
         d = self.stage(f"pairs/round-{k}")
-        if not self.main:
-            wait_for_stage(d)
         if is_done(d):
             return d
-        from tqdm.auto import tqdm
-
-        from toolenv.tasks import load_tasks
-        from training.data import make_env
-        from training.mcts import MCTS
-        from training.pairs import pair_stats, pairs_from_tree, save_pairs
-        from training.policy import Policy
-        from training.rollout import episode_seed, expert_cursor, start
+        from training.pairs import pair_stats, save_pairs
 
         cfg = self.cfg
-        model, tok = self.load(policy_in)
-        model.eval()
-        policy = Policy(model, tok)
-        tasks = load_tasks(self.train_tasks)
-        env = make_env(self.train_tasks, cfg.data.tool_specs, seed=cfg.seed)
-        log(f"round {k}: MCTS on {len(selected)} deficient tasks")
-        all_rows: list[dict[str, Any]] = []
-        per_task = []
+        log(f"round {k}: MCTS on {len(selected)} deficient tasks"
+            + (f" over {world_size()} processes" if world_size() > 1 else ""))
         t0 = time.time()
-        with StageDir(d) as tmp, threads(self.cfg.gen_threads):
-            for s in tqdm(selected, desc=f"MCTS round {k}", leave=False):
-                ti = s["task_index"]
-                task = tasks[ti]
-                seed = episode_seed(task, cfg.seed)
-                norm = expert_cursor(env, ti, seed).ret
-                root = start(env, ti, seed)
-                mcfg = cfg.mcts
-                search = MCTS(policy, env, mcfg)
-                res = search.search(root, norm, task_key=f"{k}:{task.id}")
-                rows = pairs_from_tree(res, env, task, cfg.pairs, cfg.data.answer_words,
-                                       markers=mcfg.split_markers, fragments=mcfg.fragments_per_step)
-                all_rows.extend(rows)
-                per_task.append({"task_id": task.id, "category": task.category, "pairs": len(rows),
-                                 "root_value": res.root.Q,
-                                 "best_leaf": max((n.value for n in res.nodes if n.value is not None), default=None),
-                                 **res.stats})
+        mine = list(range(rank(), len(selected), world_size()))
+        results = self._search(k, policy_in, [selected[j] for j in mine])
+        parts = dict(zip(mine, results))
+        if world_size() > 1:
+            parts_dir = self.stage(f"pairs/round-{k}.parts")
+            key = _fingerprint(policy_in, selected, cfg.mcts)
+            atomic_write_json(parts_dir / f"rank-{rank()}.json",
+                              {"key": key, "parts": {str(j): r for j, r in parts.items()}})
+            if not self.main:
+                wait_for_stage(d)
+                return d
+            for r in range(1, world_size()):  # gather the other processes' trees
+                got = _wait_json(parts_dir / f"rank-{r}.json", key)
+                parts.update({int(j): v for j, v in got["parts"].items()})
+        all_rows = [row for j in sorted(parts) for row in parts[j]["rows"]]
+        per_task = [parts[j]["stats"] for j in sorted(parts)]
+        with StageDir(d) as tmp:
             if all_rows:
                 save_pairs(all_rows, str(tmp))
             secs = time.time() - t0
             stats = {
                 "tasks": len(per_task),
+                "processes": world_size(),
                 "pairs": pair_stats(all_rows),
                 "nodes": sum(p["nodes"] for p in per_task),
                 "expansions": sum(p["expansions"] for p in per_task),
@@ -400,10 +389,45 @@ class Run:
                 "per_task": per_task,
             }
             atomic_write_json(tmp / "mcts_stats.json", stats)
-        env.close()
+        shutil.rmtree(self.stage(f"pairs/round-{k}.parts"), ignore_errors=True)
         log(f"round {k}: {len(all_rows)} pairs from {len(per_task)} trees in {secs:.0f}s "
             f"({stats['expansions']} expansions, {stats['leaf_evaluations']} leaves)")
         return d
+
+    def _search(self, k: int, policy_in: Path, selected: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """One tree per task: {"rows": its pairs, "stats": its search statistics}, in order."""
+        from tqdm.auto import tqdm
+
+        from toolenv.tasks import load_tasks
+        from training.data import make_env
+        from training.mcts import MCTS
+        from training.pairs import pairs_from_tree
+        from training.policy import Policy
+        from training.rollout import episode_seed, expert_cursor, start
+
+        cfg, mcfg = self.cfg, self.cfg.mcts
+        model, tok = self.load(policy_in)
+        model.eval()
+        policy = Policy(model, tok)
+        tasks = load_tasks(self.train_tasks)
+        env = make_env(self.train_tasks, cfg.data.tool_specs, seed=cfg.seed)
+        out = []
+        with threads(cfg.gen_threads):
+            for s in tqdm(selected, desc=f"MCTS round {k}", leave=False, disable=not self.main):
+                ti = s["task_index"]
+                task = tasks[ti]
+                seed = episode_seed(task, cfg.seed)
+                norm = expert_cursor(env, ti, seed).ret
+                root = start(env, ti, seed)
+                res = MCTS(policy, env, mcfg).search(root, norm, task_key=f"{k}:{task.id}")
+                rows = pairs_from_tree(res, env, task, cfg.pairs, cfg.data.answer_words,
+                                       markers=mcfg.split_markers, fragments=mcfg.fragments_per_step)
+                out.append({"rows": rows, "stats": {
+                    "task_id": task.id, "category": task.category, "pairs": len(rows), "root_value": res.root.Q,
+                    "best_leaf": max((n.value for n in res.nodes if n.value is not None), default=None),
+                    **res.stats}})
+        env.close()
+        return out
 
     # ------------------------------------------------------------------ baselines
     def preference_steps(self) -> int:
@@ -472,6 +496,25 @@ class Run:
         write_report(self.dir)
         log(f"done in {time.time() - self.t0:.0f}s; report: {self.dir / 'report.md'}")
         return 0
+
+
+def _fingerprint(policy_in: Path, selected: list[dict[str, Any]], mcts_cfg: Any) -> str:
+    """What a process's share of a round's search depends on (stale part files never match)."""
+    import hashlib
+
+    done = read_done(policy_in).get("finished_at", "") if is_done(policy_in) else ""
+    blob = json.dumps([str(policy_in), done, [s["task_index"] for s in selected], repr(mcts_cfg)])
+    return hashlib.blake2b(blob.encode(), digest_size=12).hexdigest()
+
+
+def _wait_json(path: Path, key: str, poll_s: float = 1.0) -> dict[str, Any]:
+    """Wait for another process's part file of this search (``key`` must match) and read it."""
+    while True:
+        if path.exists():
+            got = json.loads(path.read_text())
+            if got.get("key") == key:
+                return got
+        time.sleep(poll_s)
 
 
 class _Scratch:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -21,7 +22,7 @@ if not torch.distributed.is_available() or not torch.distributed.is_gloo_availab
     pytest.skip("torch.distributed with gloo is not available", allow_module_level=True)
 
 
-def _config(tmp: Path, name: str, per_device: int, threads: int) -> Path:
+def _config(tmp: Path, name: str, per_device: int, threads: int = 1) -> Path:
     cfg = yaml.safe_load((ROOT / "configs" / "demo.yaml").read_text())
     cfg["threads"] = cfg["gen_threads"] = threads
     smoke = cfg["smoke"]
@@ -47,9 +48,9 @@ def _log(run: Path, stage: str) -> dict:
 def test_two_processes_match_one_and_finish_every_stage(tmp_path):
     from safetensors.torch import load_file
 
-    one = _config(tmp_path, "one", per_device=8, threads=2)
-    two = _config(tmp_path, "two", per_device=4, threads=1)
-    _run([sys.executable, "-m", "training.itool", "--config", str(one), "--smoke", "--rounds", "0"])
+    one = _config(tmp_path, "one", per_device=8)
+    two = _config(tmp_path, "two", per_device=4)
+    _run([sys.executable, "-m", "training.itool", "--config", str(one), "--smoke"])
     _run([sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node", "2",
           "-m", "training.itool", "--config", str(two), "--smoke"])
     a, b = tmp_path / "one", tmp_path / "two"
@@ -74,3 +75,28 @@ def test_two_processes_match_one_and_finish_every_stage(tmp_path):
     moved = max(float((wa[k] - w0[k]).abs().max()) for k in wa)
     diff = max(float((wa[k] - wb[k]).abs().max()) for k in wa)
     assert moved > 1e-3 and diff < moved / 50
+
+    # the search dealt out over 2 processes, from one process's policy and selection, gives the
+    # same pairs and tree statistics as that process did alone
+    three = tmp_path / "three"
+    for stage in ("data", "model-init", "sft", "eval/sft", "round-1/deficiency"):
+        shutil.copytree(a / stage, three / stage)
+    cfg3 = yaml.safe_load(one.read_text())
+    cfg3["smoke"]["output_dir"] = str(three)
+    (tmp_path / "three.yaml").write_text(yaml.safe_dump(cfg3))
+    _run([sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node", "2",
+          "-m", "training.itool", "--config", str(tmp_path / "three.yaml"), "--smoke"])
+    from training.pairs import load_pairs
+
+    pa, p3 = load_pairs(str(a / "pairs" / "round-1")), load_pairs(str(three / "pairs" / "round-1"))
+    assert len(pa) > 0 and pa == p3
+    sa = json.loads((a / "pairs" / "round-1" / "mcts_stats.json").read_text())
+    s3 = json.loads((three / "pairs" / "round-1" / "mcts_stats.json").read_text())
+    assert s3["processes"] == 2 and sa["processes"] == 1 and sa["tasks"] == s3["tasks"] >= 2
+
+    def trees(s):
+        return [{k: v for k, v in t.items() if "second" not in k and "time" not in k} for t in s["per_task"]]
+
+    assert trees(sa) == trees(s3)
+    assert not (three / "pairs" / "round-1.parts").exists()
+    assert is_done(three / "round-1" / "policy") and is_done(three / "eval" / "baseline")
