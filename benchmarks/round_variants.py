@@ -32,7 +32,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-COMPLEX = ("parallel", "parallel_multiple", "multi_step")
+ROUND_SECTIONS = {"deficiency", "mcts", "pairs", "preference", "eval"}  # what a variant may change
 
 
 def parse_variant(text: str) -> tuple[str, dict[str, Any]]:
@@ -53,6 +53,10 @@ def parse_variant(text: str) -> tuple[str, dict[str, Any]]:
         for p in parts[:-1]:
             d = d.setdefault(p, {})
         d[parts[-1]] = yaml.safe_load(val)
+    fixed = sorted(set(over) - ROUND_SECTIONS)
+    if fixed:
+        raise SystemExit(f"variant {name!r}: {fixed} would change the warm-up it reuses; a variant may only set "
+                         f"{sorted(ROUND_SECTIONS)} keys")
     return name, over
 
 

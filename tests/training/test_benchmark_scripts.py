@@ -53,6 +53,9 @@ def test_round_variants_rejects_a_bad_variant(smoke_run, tmp_path):
     proc = _py("benchmarks/round_variants.py", "--run", str(smoke_run), "--out", str(tmp_path / "v"),
                "--variant", "x: preference.learning_rate")
     assert proc.returncode != 0 and "not key=value" in proc.stderr
+    proc = _py("benchmarks/round_variants.py", "--run", str(smoke_run), "--out", str(tmp_path / "v"),
+               "--variant", "y: sft.max_steps=5")
+    assert proc.returncode != 0 and "would change the warm-up" in proc.stderr
 
 
 def test_gains_reads_a_finished_run(smoke_run):
