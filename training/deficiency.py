@@ -104,7 +104,7 @@ def select_deficient(
         "failed": len(failed),
         "high_perplexity": len(top),
         "selected": len(selected),
-        "selected_by_group": {g: sum(1 for i in chosen if i in set(candidates[g][: take[g]])) for g in groups},
+        "selected_by_group": take,
         "selected_by_category": dict(Counter(s["category"] for s in selected)),
         "deficiency_counts": dict(Counter(d for r in records for d in r["deficiencies"]).most_common()),
         "selected_deficiency_counts": dict(Counter(d for s in selected for d in s["deficiencies"]).most_common()),

@@ -12,8 +12,8 @@ Every stage writes into a temp folder renamed into place with a DONE marker (`tr
 rerunning the same command skips finished stages, so a killed run resumes where it stopped.
 
 Several processes (``accelerate launch --num_processes N -m training.itool ...`` or ``torchrun``):
-the training stages run data-parallel on all of them, everything else on the main process while
-the others wait for its DONE markers (`training.distributed`).
+the training stages run data-parallel on all of them and the search is dealt out; everything else
+runs on the main process while the others wait for its DONE markers (`training.distributed`).
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from training.config import ITOOLConfig, load_config, save_config
-from training.distributed import is_main, rank, wait_for_stage, world_size
+from training.distributed import is_main, rank, wait_for_stage, wait_until, world_size
 from training.io import StageDir, atomic_write_json, atomic_write_text, is_done, read_done
 
 
@@ -149,6 +149,14 @@ class Run:
             atomic_write_json(tmp / "stats.json", stats)
             sd.info.update(stats)
         log(f"data: {len(train)} train / {len(test)} test tasks")
+
+    def train_task_list(self) -> list[Any]:
+        """The training tasks (loaded once per run object)."""
+        if not hasattr(self, "_train_tasks"):
+            from toolenv.tasks import load_tasks
+
+            self._train_tasks = load_tasks(self.train_tasks)
+        return self._train_tasks
 
     def rows(self) -> list[dict[str, Any]]:
         from training.data import load_rows
@@ -333,9 +341,7 @@ class Run:
             have = [i for i in idx if i in by_row]
             nll_vals = ground_truth_nll(model, [by_row[i] for i in have], cfg.deficiency.batch_size)
             nll = dict(zip(have, nll_vals))
-            from toolenv.tasks import load_tasks
-
-            tasks = load_tasks(self.train_tasks)
+            tasks = self.train_task_list()
             no_call = {i for i in idx if tasks[i].num_calls == 0}  # ground truth declines or answers in text
             selected, summary = select_deficient(recs, nll, cfg.deficiency, no_call=no_call)
             atomic_write_json(tmp / "selected.json", selected)
@@ -367,9 +373,10 @@ class Run:
             if not self.main:
                 wait_for_stage(d)
                 return d
-            for r in range(1, world_size()):  # gather the other processes' trees
-                got = _wait_json(parts_dir / f"rank-{r}.json", key)
-                parts.update({int(j): v for j, v in got["parts"].items()})
+            for r in range(1, world_size()):  # gather the other processes' trees (a stale file never matches)
+                path = parts_dir / f"rank-{r}.json"
+                wait_until(lambda: path.exists() and json.loads(path.read_text()).get("key") == key, str(path))
+                parts.update({int(j): v for j, v in json.loads(path.read_text())["parts"].items()})
         all_rows = [row for j in sorted(parts) for row in parts[j]["rows"]]
         per_task = [parts[j]["stats"] for j in sorted(parts)]
         with StageDir(d) as tmp:
@@ -398,7 +405,6 @@ class Run:
         """One tree per task: {"rows": its pairs, "stats": its search statistics}, in order."""
         from tqdm.auto import tqdm
 
-        from toolenv.tasks import load_tasks
         from training.data import make_env
         from training.mcts import MCTS
         from training.pairs import pairs_from_tree
@@ -409,7 +415,7 @@ class Run:
         model, tok = self.load(policy_in)
         model.eval()
         policy = Policy(model, tok)
-        tasks = load_tasks(self.train_tasks)
+        tasks = self.train_task_list()
         env = make_env(self.train_tasks, cfg.data.tool_specs, seed=cfg.seed)
         out = []
         with threads(cfg.gen_threads):
@@ -505,16 +511,6 @@ def _fingerprint(policy_in: Path, selected: list[dict[str, Any]], mcts_cfg: Any)
     done = read_done(policy_in).get("finished_at", "") if is_done(policy_in) else ""
     blob = json.dumps([str(policy_in), done, [s["task_index"] for s in selected], repr(mcts_cfg)])
     return hashlib.blake2b(blob.encode(), digest_size=12).hexdigest()
-
-
-def _wait_json(path: Path, key: str, poll_s: float = 1.0) -> dict[str, Any]:
-    """Wait for another process's part file of this search (``key`` must match) and read it."""
-    while True:
-        if path.exists():
-            got = json.loads(path.read_text())
-            if got.get("key") == key:
-                return got
-        time.sleep(poll_s)
 
 
 class _Scratch:
