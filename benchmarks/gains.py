@@ -2,7 +2,7 @@
 (a) warm-up SFT continued for the same number of optimizer steps as the rounds used (baseline),
 (b) warm-up + MCTS/DPO rounds, and the easy-to-hard vs random-order warm-up.
 
-    python benchmarks/gains.py [--config configs/demo.yaml] [--output-dir runs/gains] [--seed 0]
+    python benchmarks/gains.py [--config configs/gains.yaml] [--output-dir runs/gains] [--seed 0]
     python benchmarks/gains.py --run runs/demo      # only read a finished run (no training)
 
 Trains with the config plus `baseline: true` and `random_order_baseline: true` (resumable: rerun
@@ -56,7 +56,7 @@ def table(run: Path) -> dict:
         raise SystemExit(f"no evaluations in {run}/metrics.jsonl")
     rounds = sorted((m for m in ms.values() if m["stage"] == "round"), key=lambda m: m["round"])
     final = rounds[-1]["name"] if rounds else None
-    names = [n for n in ("sft", *[r["name"] for r in rounds], "baseline", "sft-random") if n in ms]
+    names = [n for n in ("base", "sft", *[r["name"] for r in rounds], "baseline", "sft-random") if n in ms]
     sets = {"unseen_templates": ms}
     seen = {n: m["seen_templates"] for n, m in ms.items() if "seen_templates" in m}
     if seen and all(n in seen for n in names):
@@ -81,7 +81,7 @@ def table(run: Path) -> dict:
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--config", default="configs/demo.yaml")
+    ap.add_argument("--config", default="configs/gains.yaml")
     ap.add_argument("--output-dir", default="runs/gains")
     ap.add_argument("--seed", type=int, default=None)
     ap.add_argument("--run", default=None, help="only print the table of an existing run directory")

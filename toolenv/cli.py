@@ -16,6 +16,7 @@ COMMANDS: dict[str, str] = {
     "export": "toolenv.commands.export",
     "bfcl-score": "toolenv.commands.bfcl_score",
     "tiny-model": "toolenv.commands.tiny_model",
+    "pretrained-model": "toolenv.commands.pretrained_model",
     "train": "toolenv.commands.train",
 }
 

@@ -77,6 +77,17 @@ class ModelConfig:
         default=None,
         metadata={"help": "A local Hugging Face model directory; None = build the offline tiny model."},
     )
+    pretrained: str | None = field(
+        default=None,
+        metadata={"help": "A real pretrained instruct model that can be had offline (agents.pretrained.MODELS, e.g. "
+                  "smollm2-135m): converted once from its installed package into model_name_or_path (default "
+                  "models/<name>) and used as the initial policy."},
+    )
+    freeze_layers: int = field(
+        default=0,
+        metadata={"help": "Freeze the input embeddings (and a tied output head) and the bottom N decoder layers in "
+                  "every training stage (cheaper backward; 0 = train all weights)."},
+    )
     tiny_preset: str = field(default="small", metadata={"help": "agents.tiny preset when building: small|base."})
     tiny_overrides: dict[str, Any] | None = field(
         default=None,
@@ -101,6 +112,13 @@ class ModelConfig:
             _check(not unknown, f"model.tiny_overrides: unknown TinyModelConfig fields {sorted(unknown)}")
             TinyModelConfig.preset(self.tiny_preset, **self.tiny_overrides)  # raises ValueError when invalid
         _check(self.lora_r > 0, "model.lora_r must be > 0")
+        _check(self.freeze_layers >= 0, "model.freeze_layers must be >= 0")
+        if self.pretrained is not None:
+            from agents.pretrained import MODELS
+
+            _check(self.pretrained in MODELS, f"model.pretrained: unknown model {self.pretrained!r}; known: {sorted(MODELS)}")
+            if not self.model_name_or_path:
+                self.model_name_or_path = f"models/{self.pretrained}"
         _check(self.torch_dtype in ("float32", "bfloat16", "float16"), "model.torch_dtype: float32|bfloat16|float16")
 
 
@@ -257,9 +275,16 @@ class EvalConfig:
         default=None, metadata={"help": "BFCL data folder; None = ../shared/bfcl next to the repository when present."}
     )
     bfcl_max_tasks: int | None = field(default=100, metadata={"help": "Entries evaluated per BFCL suite (None = all)."})
+    bfcl_stages: list[str] = field(
+        default_factory=lambda: ["base", "sft", "round", "baseline", "random_order"],
+        metadata={"help": "Evaluations that also run the BFCL suites: base (the initial policy), sft, round (the "
+                  "last round only when 'last_round' is given instead), baseline, random_order."},
+    )
 
     def __post_init__(self) -> None:
         _check(self.batch_size >= 1 and self.max_new_tokens >= 1, "eval.batch_size/max_new_tokens must be >= 1")
+        allowed = {"base", "sft", "round", "last_round", "baseline", "random_order"}
+        _check(set(self.bfcl_stages) <= allowed, f"eval.bfcl_stages: use some of {sorted(allowed)}")
         if self.bfcl_suites:
             from toolenv.suites import available_suites
 
@@ -278,6 +303,10 @@ class ITOOLConfig:
     )
     random_order_baseline: bool = field(
         default=False, metadata={"help": "Also train a random-order warm-up for comparison."}
+    )
+    base_eval: bool = field(
+        default=False,
+        metadata={"help": "Also evaluate the initial policy before any training (a pretrained model zero-shot)."},
     )
     report_to: str = field(
         default="none",

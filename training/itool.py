@@ -188,6 +188,14 @@ class Run:
 
         return load_model(path, self.cfg.model), load_tokenizer(path)
 
+    def load_trainable(self, path: Path):
+        """A checkpoint for a training stage: ``model.freeze_layers`` applied."""
+        from training.model import freeze_bottom
+
+        model, tok = self.load(path)
+        freeze_bottom(model, self.cfg.model.freeze_layers)
+        return model, tok
+
     def examples(self, tokenizer: Any) -> list[dict[str, Any]]:
         from training.sft import tokenize_rows
 
@@ -204,7 +212,7 @@ class Run:
         from training.sft import train_sft
 
         init = self.model_init()
-        model, tok = self.load(init)
+        model, tok = self.load_trainable(init)
         ex = self.examples(tok)
         log(f"{name}: {len(ex)} examples, curriculum={curriculum or self.cfg.sft.curriculum}")
         with self.writer(d) as tmp, tensorboard_dir(self.dir, name, self.cfg.report_to):
@@ -235,7 +243,7 @@ class Run:
                 seen = evaluate_policy(model, tok, self.env_kwargs("test_seen"), self.cfg.eval, seed=self.cfg.seed + 19)
                 rep["seen_templates"] = {k: seen[k] for k in ("episodes", "success_rate", "mean_reward", "complex",
                                                              "by_category", "deficiencies") if k in seen}
-            if self.cfg.eval.bfcl_suites:  # real external data: BFCL suites scored like the official checker
+            if self.cfg.eval.bfcl_suites and self.bfcl_here(stage, rnd):  # real external data, official scoring
                 from training.evaluate import bfcl_data_dir, evaluate_bfcl
 
                 data_dir = bfcl_data_dir(self.cfg.eval)
@@ -256,6 +264,13 @@ class Run:
             f"reward {rep['mean_reward']:.3f}{extra}")
         self.write_metrics()
         return rep
+
+    def bfcl_here(self, stage: str, rnd: int) -> bool:
+        """Whether this evaluation also runs the BFCL suites (``eval.bfcl_stages``)."""
+        want = set(self.cfg.eval.bfcl_stages)
+        if stage == "round" and "last_round" in want:
+            return rnd == self.cfg.rounds
+        return stage in want
 
     def write_metrics(self) -> None:
         """metrics.jsonl: one line per finished evaluation (rebuilt, so resumes never duplicate)."""
@@ -288,7 +303,7 @@ class Run:
                     r = json.loads((d / "report.json").read_text())
                     r["_t"] = read_done(d).get("finished_at", "")
                     reps.append(r)
-        order = {"sft": 0, "round": 1, "baseline": 2, "random_order": 3}
+        order = {"base": -1, "sft": 0, "round": 1, "baseline": 2, "random_order": 3}
         reps.sort(key=lambda r: (order.get(r["stage"], 9), r["round"], r["_t"]))
         return reps
 
@@ -305,7 +320,7 @@ class Run:
         from training.pairs import load_pairs
 
         rows = load_pairs(str(pairs_dir)) if (pairs_dir / "dataset_info.json").exists() else []
-        model, tok = self.load(policy_in)
+        model, tok = self.load_trainable(policy_in)
         log(f"round {k}: preference optimisation ({cfg.preference.loss_type}) on {len(rows)} pairs")
         with self.writer(out) as tmp, tensorboard_dir(self.dir, f"round-{k}", cfg.report_to):
             res = train_preference(model, tok, rows, cfg.preference, tmp / "trainer", seed=cfg.seed + k,
@@ -454,7 +469,7 @@ class Run:
         from training.model import lora_config, save_policy
         from training.sft import train_sft
 
-        model, tok = self.load(sft_dir)
+        model, tok = self.load_trainable(sft_dir)
         log(f"baseline: continuing SFT for {steps} steps (the rounds' optimizer steps)")
         with self.writer(d) as tmp:
             if steps <= 0:  # the rounds made no update: the baseline is the warm-up policy itself
@@ -482,6 +497,8 @@ class Run:
         if self.main:
             save_config(cfg, self.dir / "config.yaml")
         self.data()
+        if cfg.base_eval:  # the initial policy before any training (a pretrained model zero-shot)
+            self.evaluate("base", self.model_init(), "base", 0)
         sft_dir = self.sft()
         self.evaluate("sft", sft_dir, "sft", 0)
         policy = sft_dir

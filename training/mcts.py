@@ -114,6 +114,8 @@ class MCTS:
         self.task_key = task_key
         self.norm = norm if norm > 1e-9 else 1.0
         self.stats = {"expansions": 0, "samples": 0, "leaf_evaluations": 0, "sample_seconds": 0.0, "sim_seconds": 0.0}
+        if hasattr(self.policy, "clear_cache"):  # a search starts clean: same task + seed = same tree
+            self.policy.clear_cache()
         root = self._new_node(None, root_ctx, "", "", 1.0)
         for _ in range(cfg.iterations):
             node = self.select(root)

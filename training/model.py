@@ -40,13 +40,44 @@ def build_tiny(out_dir: str | Path, corpus: Iterable[str] | None, cfg: ModelConf
 def prepare_model_dir(cfg: ModelConfig, out_dir: str | Path, corpus: Iterable[str] | None, seed: int, tool_specs: Any) -> Path:
     """The initial policy directory: a copy of ``model_name_or_path`` or a freshly built tiny model."""
     out = Path(out_dir)
+    if cfg.pretrained:  # converted once from its installed package (kept across runs)
+        from agents.pretrained import prepare_pretrained
+
+        prepare_pretrained(cfg.pretrained, cfg.model_name_or_path or f"models/{cfg.pretrained}")
     if cfg.model_name_or_path:
         src = Path(cfg.model_name_or_path)
         if not src.is_dir():
             raise FileNotFoundError(f"model.model_name_or_path {src} is not a local directory")
-        shutil.copytree(src, out, dirs_exist_ok=True)
+        shutil.copytree(src, out, dirs_exist_ok=True, copy_function=_link_or_copy)
         return out
     return build_tiny(out, corpus, cfg, seed, tool_specs)
+
+
+def _link_or_copy(src: str, dst: str) -> None:
+    """Hard-link a checkpoint file (stages never write into a finished folder), else copy it."""
+    try:
+        os.link(src, dst)
+    except OSError:
+        shutil.copy2(src, dst)
+
+
+def freeze_bottom(model: Any, n_layers: int) -> int:
+    """Freeze the input embeddings (a tied output head with them) and the bottom ``n_layers``
+    decoder layers; returns the number of parameters left trainable. 0 = leave every weight."""
+    if n_layers <= 0:
+        return sum(p.numel() for p in model.parameters() if p.requires_grad)
+    base = model.get_base_model() if hasattr(model, "get_base_model") else model
+    decoder = base.get_decoder() if hasattr(base, "get_decoder") else None
+    layers = getattr(decoder, "layers", None)
+    if layers is None:
+        raise ValueError(f"model.freeze_layers: {type(base).__name__} has no decoder layers to freeze")
+    if n_layers >= len(layers):
+        raise ValueError(f"model.freeze_layers={n_layers} would freeze all {len(layers)} decoder layers")
+    base.get_input_embeddings().weight.requires_grad_(False)
+    for layer in layers[:n_layers]:
+        for p in layer.parameters():
+            p.requires_grad_(False)
+    return sum(p.numel() for p in model.parameters() if p.requires_grad)
 
 
 def load_model(path: str | Path, cfg: ModelConfig | None = None):

@@ -43,8 +43,13 @@ def tokenize_rows(rows: Sequence[dict[str, Any]], tokenizer: Any, max_length: in
     return out
 
 
-def curriculum_order(examples: list[dict[str, Any]], cfg: SFTStageConfig, seed: int) -> tuple[list[dict[str, Any]], list[int]]:
-    """Order examples into stages (easy to hard, or random); returns (sequence, stage sizes)."""
+def curriculum_order(examples: list[dict[str, Any]], cfg: SFTStageConfig, seed: int,
+                     budget: int | None = None) -> tuple[list[dict[str, Any]], list[int]]:
+    """Order examples into stages (easy to hard, or random); returns (sequence, stage sizes).
+
+    ``budget`` (examples the trainer will read, i.e. steps x global batch): when it is shorter
+    than the whole sequence, every stage (and every final mixed pass) keeps its share of it, so a
+    short warm-up still climbs from easy to hard instead of stopping inside the easiest stage."""
     rng = random.Random(seed)
     idx = list(range(len(examples)))
     if cfg.curriculum == "easy_to_hard":
@@ -54,8 +59,7 @@ def curriculum_order(examples: list[dict[str, Any]], cfg: SFTStageConfig, seed: 
         rng.shuffle(idx)
     n = len(idx)
     bounds = [round(n * s / cfg.num_stages) for s in range(cfg.num_stages + 1)]
-    seq: list[dict[str, Any]] = []
-    sizes = []
+    parts: list[list[int]] = []
     for s in range(cfg.num_stages):
         stage = idx[bounds[s]:bounds[s + 1]]
         reps = cfg.epochs_per_stage
@@ -70,17 +74,24 @@ def curriculum_order(examples: list[dict[str, Any]], cfg: SFTStageConfig, seed: 
             part = list(stage)
             rng.shuffle(part)
             chunk += part[: int(round(frac * len(part)))]
-        seq += [examples[i] for i in chunk]
-        sizes.append(len(chunk))
+        parts.append(chunk)
     mixed = cfg.final_mixed_epochs
     while mixed > 0:
         part = list(range(n))
         rng.shuffle(part)
         if mixed < 1:
             part = part[: int(round(mixed * n))]
-        seq += [examples[i] for i in part]
-        sizes.append(len(part))
+        parts.append(part)
         mixed -= 1
+    total = sum(len(p) for p in parts)
+    if budget is not None and 0 < budget < total:  # every part keeps its share (largest remainders)
+        exact = [len(p) * budget / total for p in parts]
+        keep = [int(math.floor(x)) for x in exact]
+        for j in sorted(range(len(parts)), key=lambda j: keep[j] - exact[j])[: budget - sum(keep)]:
+            keep[j] += 1
+        parts = [p[:k] for p, k in zip(parts, keep)]
+    seq = [examples[i] for p in parts for i in p]
+    sizes = [len(p) for p in parts]
     if cfg.curriculum == "random":  # the ablation: same examples, no order
         rng.shuffle(seq)
     if cfg.group_by_length > 0:
@@ -102,6 +113,32 @@ def _group_by_length(seq: list[dict[str, Any]], bs: int, window: int, rng: rando
     return out
 
 
+def completion_loss(model: Any, input_ids: Any, attention_mask: Any, labels: Any, num_items_in_batch: Any = None) -> Any:
+    """Cross-entropy on the label tokens with the LM head applied to those positions only (the
+    same value as the model's own loss). With a 49k vocabulary the full ``(batch, length, vocab)``
+    logits cost more than the 30 layers below them: measured 2.5x faster per step on SmolLM2-135M,
+    2 CPU cores, batch 4 x 450 tokens of which 80 are labels. Returns None when the model does not
+    expose a plain decoder + output embedding (the caller then uses the model's own loss)."""
+    import torch
+
+    base = model.get_base_model() if hasattr(model, "get_base_model") else model
+    body = base.get_decoder() if hasattr(base, "get_decoder") else None
+    head = base.get_output_embeddings() if hasattr(base, "get_output_embeddings") else None
+    cfg = getattr(base, "config", None)
+    if body is None or head is None or getattr(cfg, "final_logit_softcapping", None) or \
+            getattr(cfg, "logit_scale", None) not in (None, 1.0):
+        return None
+    hidden = body(input_ids=input_ids, attention_mask=attention_mask, use_cache=False).last_hidden_state
+    tgt = labels[:, 1:].to(hidden.device)
+    mask = tgt != -100
+    logits = head(hidden[:, :-1][mask]).float()
+    total = torch.nn.functional.cross_entropy(logits, tgt[mask], reduction="sum")
+    n = num_items_in_batch if num_items_in_batch is not None else mask.sum()
+    if torch.is_tensor(n):
+        n = n.to(total.device)
+    return total / n
+
+
 def _trainer_class():
     import torch
     from torch.utils.data import SequentialSampler
@@ -119,14 +156,17 @@ def _trainer_class():
             if not self.fast_loss:
                 return super().compute_loss(model, inputs, return_outputs, num_items_in_batch)
             labels = inputs["labels"]
-            outputs = model(
-                input_ids=inputs["input_ids"],
-                attention_mask=inputs.get("attention_mask"),
-                labels=labels,
-                use_cache=False,
-                num_items_in_batch=num_items_in_batch,
-            )
-            loss = outputs.loss
+            loss = completion_loss(model, inputs["input_ids"], inputs.get("attention_mask"), labels, num_items_in_batch)
+            outputs = None
+            if loss is None or return_outputs:
+                outputs = model(
+                    input_ids=inputs["input_ids"],
+                    attention_mask=inputs.get("attention_mask"),
+                    labels=labels,
+                    use_cache=False,
+                    num_items_in_batch=num_items_in_batch,
+                )
+                loss = outputs.loss
             if self.args.average_tokens_across_devices and num_items_in_batch is not None:
                 loss = loss * self.accelerator.num_processes
             mode = "train" if model.training else "eval"
@@ -200,12 +240,13 @@ def train_sft(
         cfg = SFTStageConfig(**{**cfg.__dict__, "curriculum": order})
     from training.distributed import world_size
 
-    seq, sizes = curriculum_order(examples, cfg, seed)
     # examples per optimizer step over all processes: the sequential sampler is sharded batch by
     # batch across them, so the global order (the curriculum) is kept under `accelerate launch`
     bs = cfg.per_device_train_batch_size * cfg.gradient_accumulation_steps * world_size()
+    cap = max_steps if max_steps is not None else (cfg.max_steps if cfg.max_steps > 0 else None)
+    seq, sizes = curriculum_order(examples, cfg, seed, budget=None if cap is None else cap * bs)
     steps_for_seq = max(1, len(seq) // bs)
-    steps = max_steps if max_steps is not None else (cfg.max_steps if cfg.max_steps > 0 else steps_for_seq)
+    steps = cap if cap is not None else steps_for_seq
     need = steps * bs
     if len(seq) < need:  # more steps than one pass: continue with shuffled full passes
         rng = random.Random(seed + 1)

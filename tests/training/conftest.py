@@ -17,7 +17,7 @@ pytest.importorskip("trl")
 
 def run_itool(out: Path, *extra: str, timeout: int = 600) -> subprocess.CompletedProcess:
     env = dict(os.environ, HF_HUB_OFFLINE="1", TOKENIZERS_PARALLELISM="false", PYTHONUNBUFFERED="1")
-    cmd = [sys.executable, "-m", "training.itool", "--config", str(ROOT / "configs" / "demo.yaml"), "--smoke",
+    cmd = [sys.executable, "-m", "training.itool", "--config", str(ROOT / "configs" / "tiny.yaml"), "--smoke",
            "--output-dir", str(out), *extra]
     return subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True, timeout=timeout)
 

@@ -64,3 +64,15 @@ def test_gains_reads_a_finished_run(smoke_run):
     assert "held-out" in proc.stdout and "baseline" in proc.stdout
     last = json.loads(proc.stdout.strip().splitlines()[-1])
     assert last["run"] == str(smoke_run) and "rounds_minus_baseline" in json.dumps(last)
+
+
+def test_token_budget_reports_the_cut(smoke_run):
+    proc = _py("benchmarks/token_budget.py", "--model", str(smoke_run / "sft"), "--tasks", "40")
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    res = json.loads(proc.stdout.strip().splitlines()[-1])
+    rows = res["sft_rows"]
+    every = rows["every domain tool, compact lines, full answers"]["mean"]
+    demo = rows["task's tools, brief lines, 8-word answers (demo)"]["mean"]
+    assert rows["every domain tool, JSON schemas, full answers"]["mean"] > every > demo > 0
+    prompts = res["search_prompts"]
+    assert prompts["every domain tool, compact lines"] > prompts["task's tools, brief lines (demo)"] > 0

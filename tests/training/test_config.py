@@ -2,14 +2,14 @@ from __future__ import annotations
 
 import pytest
 
-from training.config import ITOOLConfig, MCTSConfig, PreferenceConfig, load_config
+from training.config import EvalConfig, ITOOLConfig, MCTSConfig, ModelConfig, PreferenceConfig, load_config
 
 from .conftest import ROOT
 
 
 def test_demo_config_loads_and_smoke_overrides():
-    cfg = load_config(ROOT / "configs" / "demo.yaml")
-    smoke = load_config(ROOT / "configs" / "demo.yaml", smoke=True)
+    cfg = load_config(ROOT / "configs" / "tiny.yaml")
+    smoke = load_config(ROOT / "configs" / "tiny.yaml", smoke=True)
     assert isinstance(cfg, ITOOLConfig)
     assert smoke.data.num_train < cfg.data.num_train
     assert smoke.sft.learning_rate == cfg.sft.learning_rate  # untouched keys survive the merge
@@ -41,7 +41,7 @@ def test_validation():
 
 
 def test_overrides(tmp_path):
-    cfg = load_config(ROOT / "configs" / "demo.yaml", overrides={"rounds": 3, "mcts": {"iterations": 9}})
+    cfg = load_config(ROOT / "configs" / "tiny.yaml", overrides={"rounds": 3, "mcts": {"iterations": 9}})
     assert cfg.rounds == 3 and cfg.mcts.iterations == 9
 
 
@@ -56,9 +56,28 @@ def test_tiny_overrides_are_validated():
 
 
 def test_gains_config_loads_with_its_tokenizer_overrides():
-    cfg = load_config(ROOT / "configs" / "gains.yaml")
+    cfg = load_config(ROOT / "configs" / "gains-tiny.yaml")
     assert cfg.model.tiny_overrides == {"tool_format": "brief", "architecture": "llama", "pretokenizer": "words"}
     assert cfg.data.num_test_seen > 0 and cfg.baseline
+
+
+@pytest.mark.parametrize("name", ["demo.yaml", "gains.yaml"])
+def test_pretrained_configs_name_the_offline_model(name):
+    cfg = load_config(ROOT / "configs" / name)
+    assert cfg.model.pretrained == "smollm2-135m"
+    assert cfg.model.model_name_or_path == "models/smollm2-135m"  # where `make pretrained` converts it
+    assert cfg.baseline and 0 < cfg.model.freeze_layers < 30
+    assert cfg.data.num_test >= (480 if name == "gains.yaml" else 48)
+    assert "sft" in cfg.eval.bfcl_stages and "last_round" in cfg.eval.bfcl_stages
+
+
+def test_model_and_eval_fields_are_validated():
+    with pytest.raises(ValueError, match="unknown model"):
+        ModelConfig(pretrained="gpt-5")
+    with pytest.raises(ValueError, match="freeze_layers"):
+        ModelConfig(freeze_layers=-1)
+    with pytest.raises(ValueError, match="bfcl_stages"):
+        EvalConfig(bfcl_stages=["warmup"])
 
 
 def test_float_fields_accept_yaml_exponents_and_reject_words(tmp_path):

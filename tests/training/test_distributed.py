@@ -23,7 +23,7 @@ if not torch.distributed.is_available() or not torch.distributed.is_gloo_availab
 
 
 def _config(tmp: Path, name: str, per_device: int, threads: int = 1) -> Path:
-    cfg = yaml.safe_load((ROOT / "configs" / "demo.yaml").read_text())
+    cfg = yaml.safe_load((ROOT / "configs" / "tiny.yaml").read_text())
     cfg["threads"] = cfg["gen_threads"] = threads
     smoke = cfg["smoke"]
     # no length grouping: it shuffles per-device batches, so the order would depend on the batch split

@@ -74,7 +74,7 @@ def test_toolenv_train_command_resumes_a_finished_run(smoke_run, tmp_path):
     shutil.copytree(smoke_run, run)
     before = read_done(run / "sft")["finished_at"]
     env = dict(os.environ, HF_HUB_OFFLINE="1")
-    proc = subprocess.run([sys.executable, "-m", "toolenv.cli", "train", "--config", str(ROOT / "configs" / "demo.yaml"),
+    proc = subprocess.run([sys.executable, "-m", "toolenv.cli", "train", "--config", str(ROOT / "configs" / "tiny.yaml"),
                            "--smoke", "--output-dir", str(run)], cwd=ROOT, env=env, capture_output=True, text=True,
                           timeout=300)
     assert proc.returncode == 0, proc.stderr[-2000:]

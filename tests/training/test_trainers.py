@@ -59,6 +59,18 @@ def test_curriculum_is_easy_to_hard():
     assert sorted(e["row"] for e in seq_r) == sorted(e["row"] for e in seq)
 
 
+def test_a_short_budget_still_climbs_every_stage():
+    ex = [{"input_ids": [i], "labels": [i], "difficulty": float(i % 30), "row": i} for i in range(30)]
+    cfg = SFTStageConfig(num_stages=3, epochs_per_stage=1.0, final_mixed_epochs=1.0, group_by_length=0)
+    full, sizes = curriculum_order(ex, cfg, seed=0)
+    assert sizes == [10, 10, 10, 30] and len(full) == 60
+    seq, sizes = curriculum_order(ex, cfg, seed=0, budget=12)
+    assert sizes == [2, 2, 2, 6] and len(seq) == 12  # each stage keeps its share, in order
+    diffs = [e["difficulty"] for e in seq]
+    assert max(diffs[0:2]) < 10 and 10 <= min(diffs[2:4]) <= max(diffs[2:4]) < 20 and min(diffs[4:6]) >= 20
+    assert curriculum_order(ex, cfg, seed=0, budget=600)[1] == [10, 10, 10, 30]  # a budget past the end: unchanged
+
+
 def _pairs(smoke_run):
     """Preference rows in the pipeline's format: ground-truth first turn vs a corrupted one."""
     import json
