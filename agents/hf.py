@@ -77,6 +77,9 @@ class HFAgent(Agent):
         prefix_cache: keep the last prompt's KV cache for :meth:`sample_continuations` (reused
             when the next prompt shares a prefix; invalidated when the weights change).
         logits_processor: optional list of ``transformers`` logits processors (constrained decoding).
+        gen_batch_size: ``act_batch`` decodes at most this many prompts together, grouped by length
+            (late turns of multi-turn episodes are long; one left-padded batch of mixed lengths
+            pays for the longest in every row). None = all at once.
     """
 
     name = "hf"
@@ -98,6 +101,7 @@ class HFAgent(Agent):
         prefix_cache: bool = True,
         logits_processor: Sequence[Any] | None = None,
         name: str | None = None,
+        gen_batch_size: int | None = None,
     ) -> None:
         if call_format not in _CALL_FORMATS:
             raise ValueError(f"call_format must be one of {_CALL_FORMATS}, got {call_format!r}")
@@ -123,6 +127,9 @@ class HFAgent(Agent):
         self.use_cache = bool(use_cache)
         self.prefix_cache = bool(prefix_cache)
         self.logits_processor = list(logits_processor) if logits_processor else []
+        if gen_batch_size is not None and int(gen_batch_size) < 1:
+            raise ValueError(f"gen_batch_size must be >= 1, got {gen_batch_size}")
+        self.gen_batch_size = int(gen_batch_size) if gen_batch_size else None
         if name:
             self.name = name
         ctx = getattr(getattr(model, "config", None), "max_position_embeddings", None) or 4096
@@ -190,7 +197,16 @@ class HFAgent(Agent):
 
     def act_batch(self, observations: Sequence[str], envs: Sequence[Any] | None = None) -> list[str]:
         prompts = [self.render_prompt(o) for o in observations]
-        return self.generate(prompts).texts
+        n = self.gen_batch_size
+        if not n or len(prompts) <= n:
+            return self.generate(prompts).texts
+        order = sorted(range(len(prompts)), key=lambda i: len(prompts[i]))  # similar lengths together
+        out: list[str] = [""] * len(prompts)
+        for j in range(0, len(order), n):
+            chunk = order[j:j + n]
+            for i, text in zip(chunk, self.generate([prompts[i] for i in chunk]).texts):
+                out[i] = text
+        return out
 
     # ------------------------------------------------------------------ prompts
     def render_prompt(self, observation: str) -> str:

@@ -122,7 +122,7 @@ def test_synth_and_export_commands(tmp_path):
     assert len(lines) == 16 and all({"id", "category", "difficulty", "messages"} <= set(x) for x in lines)
     test_file = tmp_path / "tasks.test.jsonl"
     assert len(load_tasks(test_file)) == 8
-    assert main(["synth", "--num", "4", "--out", str(tmp_path / "x.jsonl"), "--categories", "bogus"]) == 1
+    assert main(["synth", "--num", "4", "--out", str(tmp_path / "x.jsonl"), "--categories", "bogus"]) == 2
     ds_dir = tmp_path / "ds"
     assert main(["export", "--tasks", str(out), "--format", "sft", "--out", str(ds_dir), "--no-progress"]) == 0
     assert len(load_from_disk(str(ds_dir))) == 16

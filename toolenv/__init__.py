@@ -18,5 +18,13 @@ ENV_ID = "ToolUse-v0"
 if ENV_ID not in registry:
     register(id=ENV_ID, entry_point="toolenv.env:ToolUseEnv", disable_env_checker=False)
 
-__all__ = ["CATEGORIES", "DEFICIENCY_CODES", "ENV_ID", "GTCall", "ParsedAction", "RewardConfig", "Task", "Turn",
-           "load_tasks", "parse_action", "render_calls", "save_tasks"]
+__all__ = ["CATEGORIES", "DEFICIENCY_CODES", "ENV_ID", "GTCall", "ParsedAction", "RewardConfig", "SpecError", "Task",
+           "Turn", "load_tasks", "parse_action", "render_calls", "save_tasks"]
+
+
+def __getattr__(name: str):  # lazy: `toolenv.SpecError` without importing jsonschema at `import toolenv`
+    if name == "SpecError":
+        from toolenv.spec import SpecError
+
+        return SpecError
+    raise AttributeError(f"module 'toolenv' has no attribute {name!r}")

@@ -1,13 +1,23 @@
 """`toolenv` command line: one subcommand per module in `toolenv.commands`, imported lazily.
 
 Each command module defines ``HELP`` (one line), ``add_arguments(parser)`` and ``run(args) -> int``.
+
+Errors: a user error (a bad argument, a missing or unreadable file, an invalid config, spec or task
+file, a corrupt run directory) prints one line on stderr, ``toolenv <command>: error: ...``, and
+exits with code 2. Commands validate their arguments with the ``type=`` helpers below (counts >= 1,
+existing files and folders, writable outputs) or raise `UsageError`; `ValueError` and `OSError`
+escaping a command are reported the same way. Anything else is a bug and keeps its traceback;
+``toolenv --debug <command> ...`` (or ``TOOLENV_DEBUG=1``) shows the traceback of every error.
 """
 
 from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
+from pathlib import Path
+from typing import Any, Callable
 
 COMMANDS: dict[str, str] = {
     "validate": "toolenv.commands.validate",
@@ -20,12 +30,164 @@ COMMANDS: dict[str, str] = {
     "train": "toolenv.commands.train",
 }
 
+EXIT_USAGE = 2
+
+
+class UsageError(Exception):
+    """A user error: `main` prints ``toolenv <command>: error: <message>`` and exits with 2."""
+
+
+class ArgumentParser(argparse.ArgumentParser):
+    """argparse, but a bad argument is one line (no usage block): raised as `UsageError`."""
+
+    def error(self, message: str):  # type: ignore[override]
+        raise UsageError(f"{message} (see `{self.prog} --help`)")
+
+
+# ---- argument types (``type=`` of add_argument): ArgumentTypeError messages name the problem ----
+def positive_int(text: str) -> int:
+    value = _int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be >= 1, got {value}")
+    return value
+
+
+def nonnegative_int(text: str) -> int:
+    value = _int(text)
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be >= 0, got {value}")
+    return value
+
+
+seed = nonnegative_int  # numpy and Gymnasium refuse negative seeds
+
+
+def open_fraction(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
+    if not 0.0 < value < 1.0:
+        raise argparse.ArgumentTypeError(f"must be between 0 and 1 (exclusive), got {text}")
+    return value
+
+
+def existing_path(text: str) -> str:
+    if not Path(text).exists():
+        raise argparse.ArgumentTypeError(f"no such file or folder: {text}")
+    return text
+
+
+def existing_file(text: str) -> str:
+    p = Path(text)
+    if not p.exists():
+        raise argparse.ArgumentTypeError(f"no such file: {text}")
+    if not p.is_file():
+        raise argparse.ArgumentTypeError(f"not a file: {text}")
+    if not os.access(p, os.R_OK):
+        raise argparse.ArgumentTypeError(f"cannot read {text}")
+    return text
+
+
+def existing_dir(text: str) -> str:
+    p = Path(text)
+    if not p.exists():
+        raise argparse.ArgumentTypeError(f"no such folder: {text}")
+    if not p.is_dir():
+        raise argparse.ArgumentTypeError(f"not a folder: {text}")
+    return text
+
+
+def output_file(text: str) -> str:
+    """A file to write: not a folder, and its nearest existing parent is a writable folder."""
+    p = Path(text)
+    if p.is_dir():
+        raise argparse.ArgumentTypeError(f"{text} is a folder, expected a file path")
+    _check_parent(p, text)
+    return text
+
+
+def output_dir(text: str) -> str:
+    """A folder to create or fill: not an existing file, and creatable."""
+    p = Path(text)
+    if p.exists() and not p.is_dir():
+        raise argparse.ArgumentTypeError(f"{text} is a file, expected a folder")
+    if not p.exists():
+        _check_parent(p, text)
+    return text
+
+
+def key_value(text: str) -> str:
+    key, sep, _ = text.partition("=")
+    if not sep or not key.strip():
+        raise argparse.ArgumentTypeError(f"expected KEY=VALUE, got {text!r}")
+    return text
+
+
+def _int(text: str) -> int:
+    try:
+        return int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected an integer, got {text!r}") from None
+
+
+def _check_parent(p: Path, text: str) -> None:
+    for parent in p.absolute().parents:
+        if parent.exists():
+            if not parent.is_dir():
+                raise argparse.ArgumentTypeError(f"cannot create {text}: {parent} is not a folder")
+            if not os.access(parent, os.W_OK | os.X_OK):
+                raise argparse.ArgumentTypeError(f"cannot create {text}: {parent} is not writable")
+            return
+
+
+def check_categories(text: str | None, option: str = "--categories") -> list[str] | None:
+    """Comma-separated task categories -> list; unknown names are a `UsageError`."""
+    if not text:
+        return None
+    from toolenv.tasks import CATEGORIES
+
+    cats = [c.strip() for c in text.split(",") if c.strip()]
+    bad = [c for c in cats if c not in CATEGORIES]
+    if bad or not cats:
+        raise UsageError(f"{option}: unknown categor{'y' if len(bad) == 1 else 'ies'} {', '.join(bad) or repr(text)}; "
+                         f"known: {', '.join(CATEGORIES)}")
+    return cats
+
+
+# Arguments of command modules maintained elsewhere, checked here after parsing: (command, dest) -> type.
+EXTRA_CHECKS: dict[tuple[str, str], Callable[[str], Any]] = {
+    ("validate", "paths"): existing_path,
+}
+
+
+def _extra_checks(args: argparse.Namespace) -> None:
+    for (command, dest), check in EXTRA_CHECKS.items():
+        if args.command != command or getattr(args, dest, None) is None:
+            continue
+        values = getattr(args, dest)
+        for v in values if isinstance(values, (list, tuple)) else [values]:
+            try:
+                check(v)
+            except argparse.ArgumentTypeError as e:
+                raise UsageError(f"argument {dest}: {e}") from None
+
+
+# ---- parser and entry point --------------------------------------------------------------------
+def _command_in(argv: list[str]) -> str | None:
+    """The subcommand named on the line (the first word that is not a global option)."""
+    for word in argv:
+        if not word.startswith("-"):
+            return word if word in COMMANDS else None
+    return None
+
 
 def build_parser(argv: list[str]) -> tuple[argparse.ArgumentParser, dict[str, object]]:
-    parser = argparse.ArgumentParser(prog="toolenv", description="Tool-use environment, synthesis, evaluation and training.")
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    parser = ArgumentParser(prog="toolenv", description="Tool-use environment, synthesis, evaluation and training.")
+    parser.add_argument("--debug", action="store_true", help="show the traceback of any error")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=ArgumentParser)
     modules: dict[str, object] = {}
-    wanted = argv[0] if argv and argv[0] in COMMANDS else None
+    wanted = _command_in(argv)
     for name, modpath in COMMANDS.items():
         if wanted is not None and name != wanted:
             sub.add_parser(name)
@@ -37,20 +199,58 @@ def build_parser(argv: list[str]) -> tuple[argparse.ArgumentParser, dict[str, ob
                 continue  # command not built yet
             raise
         p = sub.add_parser(name, help=getattr(mod, "HELP", ""), description=getattr(mod, "HELP", ""))
+        p.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help="show the traceback of any error")
         mod.add_arguments(p)
         modules[name] = mod
     return parser, modules
 
 
+def _one_line(e: BaseException) -> str:
+    if isinstance(e, OSError) and e.filename is not None and e.strerror:
+        msg = f"{e.strerror}: {e.filename}" + (f" -> {e.filename2}" if e.filename2 else "")
+    else:
+        msg = str(e) or type(e).__name__
+    return "; ".join(line.strip() for line in msg.splitlines() if line.strip())
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
-    parser, modules = build_parser(argv)
-    args = parser.parse_args(argv)
-    if not args.command:
-        parser.print_help()
-        return 2
-    return int(modules[args.command].run(args) or 0)
+    debug = os.environ.get("TOOLENV_DEBUG", "") not in ("", "0") or "--debug" in argv
+    prog = "toolenv" + (f" {_command_in(argv)}" if _command_in(argv) else "")
+    running = False
+    try:
+        parser, modules = build_parser(argv)
+        args, extra = parser.parse_known_args(argv)
+        if extra:
+            where = f"toolenv {args.command}" if args.command else "toolenv"
+            raise UsageError(f"unrecognized arguments: {' '.join(extra)} (see `{where} --help`)")
+        if not args.command:
+            parser.print_help()
+            raise UsageError("no command given (see `toolenv --help`)")
+        _extra_checks(args)
+        running = True
+        return int(modules[args.command].run(args) or 0)
+    except SystemExit as e:  # --help, or a command that exits by itself
+        if isinstance(e.code, str):
+            print(e.code, file=sys.stderr)
+        return e.code if isinstance(e.code, int) else (0 if e.code is None else 1)
+    except KeyboardInterrupt:
+        print(f"{prog}: interrupted", file=sys.stderr)
+        return 130
+    except UsageError as e:
+        if debug and running:
+            raise
+        print(f"{prog}: error: {_one_line(e)}", file=sys.stderr)
+        return EXIT_USAGE
+    except (ValueError, OSError) as e:
+        # bad input met while running: a config, spec, task or run file, a model directory
+        if debug:
+            raise
+        print(f"{prog}: error: {_one_line(e)} (--debug shows the traceback)", file=sys.stderr)
+        return EXIT_USAGE
 
 
-if __name__ == "__main__":
-    sys.exit(main())
+if __name__ == "__main__":  # python -m toolenv.cli: run the importable module's main, so that the
+    from toolenv.cli import main as _main  # commands' UsageError is the class caught there
+
+    sys.exit(_main())

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import string
+from collections.abc import Sequence as _SequenceABC
 from pathlib import Path
 from typing import Any, Sequence
 
 import gymnasium as gym
+import numpy as np
 from gymnasium import spaces
+from gymnasium.vector.utils import shared_memory as _shm
 
 from toolenv.episode import Episode, StepOutcome, Suite
 from toolenv.observation import build_observation, encode_message
@@ -18,6 +21,76 @@ from toolenv.tasks import Task, load_tasks
 MAX_OBSERVATION_CHARS = 1 << 20
 MAX_STORED_CONTENT = 4096
 _TASK_POOL_CACHE: dict[tuple, list[Task]] = {}
+
+
+class ObservationText(spaces.Text):
+    """`spaces.Text` that also travels through `AsyncVectorEnv`'s shared memory.
+
+    Gymnasium's own shared-memory path for `Text` hands back the strings read once when the vector
+    env is built (all ``'0'`` characters) and fails on long strings, so
+    ``gym.make_vec(..., vectorization_mode="async")`` with its default ``shared_memory=True`` would
+    return garbage. For this subclass the buffer holds each env's observation as UTF-8 bytes plus
+    its length, and the vector env's observations are a live view that decodes them on access
+    (``copy=True``, Gymnasium's default, hands out a plain tuple of str, as `SyncVectorEnv` does).
+    Everything else (sampling, ``contains``, batching) is `spaces.Text`'s.
+    """
+
+
+class SharedTextBatch(_SequenceABC):
+    """The observations of an `AsyncVectorEnv` with shared memory: element ``i`` decodes env ``i``'s
+    current observation from the buffer. ``copy.deepcopy`` (what the vector env does with
+    ``copy=True``) gives a tuple of str."""
+
+    def __init__(self, lengths: Any, data: Any, n: int, capacity: int):
+        self._lengths, self._data, self._n, self._capacity = lengths, data, n, capacity
+
+    def __len__(self) -> int:
+        return self._n
+
+    def __getitem__(self, i: Any) -> Any:
+        if isinstance(i, slice):
+            return tuple(self[j] for j in range(*i.indices(self._n)))
+        i = range(self._n)[i]  # negative indices, IndexError
+        start = i * self._capacity
+        raw = memoryview(self._data.get_obj()).cast("B")[start:start + int(self._lengths[i])]
+        return bytes(raw).decode("utf-8")
+
+    def __deepcopy__(self, memo: dict) -> tuple[str, ...]:
+        return tuple(self)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, (tuple, list, SharedTextBatch)) and tuple(self) == tuple(other)
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return f"SharedTextBatch({tuple(self)!r})"
+
+
+@_shm.create_shared_memory.register(ObservationText)
+def _create_text_shared_memory(space: ObservationText, n: int = 1, ctx: Any = None) -> tuple[Any, Any]:
+    import multiprocessing
+
+    ctx = ctx or multiprocessing
+    return ctx.Array("q", n), ctx.Array("B", n * space.max_length)  # lengths, UTF-8 bytes
+
+
+@_shm.read_from_shared_memory.register(ObservationText)
+def _read_text_from_shared_memory(space: ObservationText, shared_memory: tuple[Any, Any], n: int = 1) -> SharedTextBatch:
+    lengths, data = shared_memory
+    return SharedTextBatch(lengths, data, n, space.max_length)
+
+
+@_shm.write_to_shared_memory.register(ObservationText)
+def _write_text_to_shared_memory(space: ObservationText, index: int, value: str, shared_memory: tuple[Any, Any]) -> None:
+    lengths, data = shared_memory
+    raw = str(value).encode("utf-8")
+    if len(raw) > space.max_length:
+        raise ValueError(f"observation of {len(raw)} bytes does not fit the shared-memory buffer of {space.max_length}; "
+                         'pass vector_kwargs={"shared_memory": False}')
+    start = index * space.max_length
+    np.frombuffer(data.get_obj(), dtype=np.uint8)[start:start + len(raw)] = np.frombuffer(raw, dtype=np.uint8)
+    lengths[index] = len(raw)
 
 
 class ToolUseEnv(gym.Env):
@@ -44,6 +117,8 @@ class ToolUseEnv(gym.Env):
     `{"tools": [OpenAI function schemas], "messages": [chat messages]}`. Messages follow the
     OpenAI/TRL format: `system`, `user`, `assistant` (with `tool_calls`), `tool` (with
     `tool_call_id`, `name` and JSON `content`). Decode with `toolenv.observation.decode_observation`.
+    The space is `ObservationText`, a `Text` subclass whose `AsyncVectorEnv` shared-memory path
+    works, so `gym.make_vec(..., vectorization_mode="async")` needs no extra arguments.
 
     ## Rewards
     See `toolenv.reward.RewardConfig`: per step, credit for a parseable call, the right tool, each
@@ -92,7 +167,7 @@ class ToolUseEnv(gym.Env):
         self.suite = self._make_suite(tool_specs, tasks, suite, data_dir, num_tasks, categories,
                                       seed if synth_seed is None else synth_seed, reward_config, expert_style)
         self.action_space = spaces.Text(max_length=MAX_ACTION_CHARS, charset=string.printable)
-        self.observation_space = spaces.Text(max_length=MAX_OBSERVATION_CHARS, min_length=2, charset=string.printable)
+        self.observation_space = ObservationText(max_length=MAX_OBSERVATION_CHARS, min_length=2, charset=string.printable)
         self._default_seed = seed
         self._episode: Episode | None = None
         self._tool_view: Any | None = None

@@ -2,20 +2,27 @@
 
 Everything is validated before anything is loaded: `ToolRegistry.load` either returns a
 complete registry or raises `SpecError` listing every problem as ``file#/json/pointer: message``.
-See docs/spec_format.md for the format.
+`toolenv validate` and ``gym.make("ToolUse-v0", tool_specs=...)`` share this loader, and the safety
+checks of `toolenv.spec_checks` (caps in `SpecLimits`, local ``$ref`` inlining, pattern and
+satisfiability checks) run inside it, so a spec either loads and runs or is refused with a
+pointer -- never a library exception or a hang. See docs/spec_format.md for the format.
 """
 
 from __future__ import annotations
 
 import copy
-import json
+import os
 import re
+import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable, Sequence
 
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import SchemaError
+
+from toolenv.spec_checks import (SpecLimits, check_document, check_generated, check_schema_limits, default_limits,
+                                 read_spec_file, resolve_refs)
 
 ACTIONS = ("create", "read", "update", "delete", "list", "search", "none")
 ID_ACTIONS = ("read", "update", "delete")
@@ -31,6 +38,10 @@ class SpecProblem:
     file: str
     pointer: str
     message: str
+
+    def __post_init__(self) -> None:  # one line per problem, whatever a library message holds
+        msg = " ".join(str(self.message).split())
+        object.__setattr__(self, "message", msg if len(msg) <= 400 else msg[:397] + "...")
 
     def __str__(self) -> str:
         return f"{self.file}#{self.pointer}: {self.message}"
@@ -95,6 +106,7 @@ class Toolkit:
     tools: list[ToolSpec]
     collections: dict[str, Collection] = field(default_factory=dict)
     source: str = ""
+    declared: bool = False  # named by the file's "name" (a toolkit file), not by the file stem
 
 
 def normalise_schema(schema: Any) -> Any:
@@ -122,6 +134,10 @@ def normalise_schema(schema: Any) -> Any:
             out[k] = normalise_schema(v)
         elif k in ("anyOf", "oneOf", "allOf", "prefixItems") and isinstance(v, list):
             out[k] = [normalise_schema(s) for s in v]
+        elif k in ("$defs", "definitions", "patternProperties", "dependentSchemas") and isinstance(v, dict):
+            out[k] = {pk: normalise_schema(pv) for pk, pv in v.items()}
+        elif k in ("propertyNames", "unevaluatedItems", "unevaluatedProperties") and isinstance(v, dict):
+            out[k] = normalise_schema(v)
         else:
             out[k] = v
     return out
@@ -130,27 +146,55 @@ def normalise_schema(schema: Any) -> Any:
 class _Checker:
     """Collects problems for one file."""
 
-    def __init__(self, file: str):
+    def __init__(self, file: str, limits: SpecLimits | None = None):
         self.file = file
+        self.limits = limits or default_limits()
         self.problems: list[SpecProblem] = []
 
     def add(self, pointer: str, message: str) -> None:
         self.problems.append(SpecProblem(self.file, pointer, message))
 
-    def schema(self, schema: Any, pointer: str, *, object_required: bool = False) -> bool:
+    def schema(self, schema: Any, pointer: str, *, object_required: bool = False, record: bool = False,
+               response: bool = False) -> Any:
+        """Check one schema; returns it with local ``$ref`` s inlined, or None when it has problems.
+
+        Order matters: the metaschema, then caps and patterns (before anything validates a value
+        with them), then refs, then the structural rules, then what the simulator generates."""
         if not isinstance(schema, dict):
             self.add(pointer, f"schema must be an object, got {type(schema).__name__}")
-            return False
+            return None
         try:
             Draft202012Validator.check_schema(schema)
         except SchemaError as e:
             sub = "".join(f"/{_esc(p)}" for p in e.absolute_path)
             self.add(pointer + sub, f"invalid JSON Schema: {e.message}")
-            return False
-        if object_required and schema.get("type", "object") != "object":
-            self.add(pointer + "/type", f"must be 'object', got {schema.get('type')!r}")
+            return None
+        except RecursionError:
+            self.add(pointer, "schema nested too deeply")
+            return None
+        before = len(self.problems)
+        for ptr, msg in check_schema_limits(schema, pointer, self.limits):
+            self.add(ptr, msg)
+        if len(self.problems) > before:
+            return None
+        resolved, ptrs, probs = resolve_refs(schema, pointer, self.limits)
+        for ptr, msg in probs:
+            self.add(ptr, msg)
+        if resolved is None:
+            return None
+        if object_required and isinstance(resolved, dict) and resolved.get("type", "object") != "object":
+            self.add(pointer + "/type", f"must be 'object', got {resolved.get('type')!r}")
+        if response and isinstance(resolved, dict) and not resolved.get("properties") and "type" in resolved:
+            t = resolved["type"]
+            if "object" not in (t if isinstance(t, list) else [t]):
+                self.add(pointer + "/type", f"a response schema without 'properties' must allow an object (the "
+                                            f"simulator then answers with a status object), got {t!r}")
         self._walk(schema, pointer)
-        return True
+        if len(self.problems) > before:
+            return None
+        for ptr, msg in check_generated(resolved, pointer, ptrs, self.limits, record=record, response=response):
+            self.add(ptr, msg)
+        return resolved if len(self.problems) == before else None
 
     def _walk(self, schema: Any, pointer: str) -> None:
         if not isinstance(schema, dict):
@@ -221,23 +265,23 @@ def _parse_tool(raw: Any, pointer: str, chk: _Checker, domain: str, collections:
     pkey = "inputSchema" if "inputSchema" in raw else "parameters"
     params = raw.get(pkey, {"type": "object", "properties": {}})
     params = normalise_schema(params)
-    if isinstance(params, dict):
+    if isinstance(params, dict) and "$ref" not in params:
         params = dict(params)
         params.setdefault("type", "object")
         params.setdefault("properties", {})
-    ok = chk.schema(params, f"{ptr}/{pkey}", object_required=True)
+    params = chk.schema(params, f"{ptr}/{pkey}", object_required=True)
+    if isinstance(params, dict) and not isinstance(params.get("properties"), dict):
+        params = {**params, "properties": {}}
     rkeys = [k for k in ("response", "returns", "outputSchema") if k in raw]
     response = None
     if len(rkeys) > 1:
         chk.add(ptr, f"give one response schema, got {rkeys}")
     if rkeys:
-        response = normalise_schema(raw[rkeys[0]])
-        if not chk.schema(response, f"{ptr}/{rkeys[0]}"):
-            response = None
+        response = chk.schema(normalise_schema(raw[rkeys[0]]), f"{ptr}/{rkeys[0]}", response=True)
     effect = None
     if "effect" in raw:
-        effect = _parse_effect(raw["effect"], f"{ptr}/effect", chk, params if ok else {}, collections)
-    if not ok:
+        effect = _parse_effect(raw["effect"], f"{ptr}/effect", chk, params if params is not None else {}, collections)
+    if params is None:
         return None
     return ToolSpec(name=name, description=desc.strip(), parameters=params, response=response, effect=effect,
                     domain=domain, source=chk.file, pointer=ptr)
@@ -258,7 +302,7 @@ def _parse_effect(raw: Any, ptr: str, chk: _Checker, params: dict[str, Any],
     if collections is None:
         chk.add(ptr, "effects need a toolkit file with 'collections'")
         return None
-    if coll_name not in collections:
+    if not isinstance(coll_name, str) or coll_name not in collections:
         chk.add(ptr + "/collection", f"collection {coll_name!r} is not declared (declared: {sorted(collections)})")
         return None
     id_param = raw.get("id_param")
@@ -287,10 +331,13 @@ def _parse_collections(raw: Any, ptr: str, chk: _Checker) -> dict[str, Collectio
         if schema is None:
             chk.add(cp + "/schema", "missing record schema")
             continue
-        if not chk.schema(schema, cp + "/schema", object_required=True):
+        schema = chk.schema(schema, cp + "/schema", object_required=True, record=True)
+        if schema is None:
             continue
+        if not isinstance(schema.get("properties"), dict):
+            schema = {**schema, "properties": {}}
         id_field = c.get("id_field", "id")
-        if id_field not in schema.get("properties", {}):
+        if not isinstance(id_field, str) or id_field not in schema["properties"]:
             chk.add(cp + "/id_field", f"{id_field!r} is not a property of the record schema")
             continue
         initial = c.get("initial", 10)
@@ -310,9 +357,14 @@ def _parse_collections(raw: Any, ptr: str, chk: _Checker) -> dict[str, Collectio
     return out
 
 
-def parse_spec_document(doc: Any, file: str, default_domain: str) -> tuple[list[Toolkit], list[SpecProblem]]:
+def parse_spec_document(doc: Any, file: str, default_domain: str,
+                        limits: SpecLimits | None = None) -> tuple[list[Toolkit], list[SpecProblem]]:
     """Parse one decoded JSON document (tool, list of tools, or toolkit)."""
-    chk = _Checker(file)
+    chk = _Checker(file, limits)
+    for ptr, msg in check_document(doc, chk.limits):
+        chk.add(ptr, msg)
+    if chk.problems:  # never walk a document over the caps (depth, sizes, numbers)
+        return [], chk.problems
     toolkits: list[Toolkit] = []
     if isinstance(doc, dict) and "tools" in doc:
         name = doc.get("name", default_domain)
@@ -325,7 +377,7 @@ def parse_spec_document(doc: Any, file: str, default_domain: str) -> tuple[list[
             return [], chk.problems
         tools = [_parse_tool(t, f"/tools/{i}", chk, name, colls) for i, t in enumerate(doc["tools"])]
         toolkits.append(Toolkit(name=name, description=str(doc.get("description", "")),
-                                tools=[t for t in tools if t], collections=colls, source=file))
+                                tools=[t for t in tools if t], collections=colls, source=file, declared=True))
     elif isinstance(doc, list):
         tools = [_parse_tool(t, f"/{i}", chk, default_domain, None) for i, t in enumerate(doc)]
         toolkits.append(Toolkit(name=default_domain, description="", tools=[t for t in tools if t], source=file))
@@ -338,19 +390,32 @@ def parse_spec_document(doc: Any, file: str, default_domain: str) -> tuple[list[
 
 
 def _spec_files(paths: Iterable[str | Path]) -> tuple[list[Path], list[SpecProblem]]:
+    """Files named by ``paths`` (folders: their ``*.json`` entries, not recursive). Nothing is
+    opened here; entries that are not regular files are refused when read (`read_spec_file`)."""
     files: list[Path] = []
     problems: list[SpecProblem] = []
     for p in paths:
         p = Path(p)
-        if p.is_dir():
-            found = sorted(p.glob("*.json"))
+        try:
+            st = os.stat(p)
+        except FileNotFoundError:
+            problems.append(SpecProblem(str(p), "", "no such file or folder"))
+            continue
+        except OSError as e:
+            problems.append(SpecProblem(str(p), "", f"cannot read: {e.strerror or e}"))
+            continue
+        if stat.S_ISDIR(st.st_mode):
+            try:
+                with os.scandir(p) as it:
+                    found = sorted(p / e.name for e in it if e.name.endswith(".json") and not e.name.startswith("."))
+            except OSError as e:
+                problems.append(SpecProblem(str(p), "", f"cannot list this folder: {e.strerror or e}"))
+                continue
             if not found:
                 problems.append(SpecProblem(str(p), "", "no *.json spec files in this folder"))
             files.extend(found)
-        elif p.is_file():
-            files.append(p)
         else:
-            problems.append(SpecProblem(str(p), "", "no such file or folder"))
+            files.append(p)
     return files, problems
 
 
@@ -383,19 +448,30 @@ class ToolRegistry:
         return name in self.tools
 
     @classmethod
-    def load(cls, paths: str | Path | Sequence[str | Path] | None = None) -> "ToolRegistry":
-        toolkits, problems = load_toolkits(paths)
+    def load(cls, paths: str | Path | Sequence[str | Path] | None = None, *,
+             limits: SpecLimits | None = None) -> "ToolRegistry":
+        toolkits, problems = load_toolkits(paths, limits=limits)
         if problems:
             raise SpecError(problems)
         return cls(toolkits)
 
     @classmethod
-    def from_documents(cls, docs: Sequence[tuple[Any, str]]) -> "ToolRegistry":
+    def from_documents(cls, docs: Sequence[tuple[Any, str]], *, limits: SpecLimits | None = None) -> "ToolRegistry":
         """Build from already-decoded documents: ``[(doc, name), ...]`` (name = file label / domain)."""
+        limits = limits or default_limits()
         toolkits: list[Toolkit] = []
         problems: list[SpecProblem] = []
+        n_tools = 0
         for doc, label in docs:
-            tks, probs = parse_spec_document(copy.deepcopy(doc), label, Path(label).stem)
+            first = check_document(doc, limits)  # before deepcopy, which recurses
+            if first:
+                problems += [SpecProblem(label, p, m) for p, m in first]
+                continue
+            n_tools, over = _count_tools(doc, label, n_tools, limits)
+            if over:
+                problems.append(over)
+                break
+            tks, probs = parse_spec_document(copy.deepcopy(doc), label, Path(label).stem, limits)
             toolkits += tks
             problems += probs
         problems += _duplicate_names(toolkits)
@@ -404,9 +480,33 @@ class ToolRegistry:
         return cls(toolkits)
 
 
+def _count_tools(doc: Any, file: str, total: int, limits: SpecLimits) -> tuple[int, SpecProblem | None]:
+    """Running count of tools; a problem at the first tool over ``limits.max_tools``."""
+    if isinstance(doc, dict) and isinstance(doc.get("tools"), list):
+        n, fmt = len(doc["tools"]), "/tools/{}"
+    elif isinstance(doc, list):
+        n, fmt = len(doc), "/{}"
+    else:
+        n, fmt = 1, ""
+    if total + n > limits.max_tools:
+        idx = max(0, limits.max_tools - total)
+        return total + n, SpecProblem(file, fmt.format(idx) if fmt else "",
+                                      f"more than {limits.max_tools} tools loaded together (max_tools)")
+    return total + n, None
+
+
 def _duplicate_names(toolkits: Sequence[Toolkit]) -> list[SpecProblem]:
     seen: dict[str, str] = {}
     problems = []
+    kits: dict[str, Toolkit] = {}
+    for tk in toolkits:
+        if tk.name in kits and kits[tk.name].source != tk.source:
+            other = kits[tk.name]
+            what = "toolkit name" if tk.declared else "domain (the file name; bare tools take it as their toolkit)"
+            problems.append(SpecProblem(tk.source, "/name" if tk.declared else "",
+                                        f"duplicate {what} {tk.name!r}: also in {other.source} "
+                                        "(one would silently replace the other; rename one)"))
+        kits.setdefault(tk.name, tk)
     for tk in toolkits:
         for t in tk.tools:
             if t.name in seen:
@@ -417,29 +517,36 @@ def _duplicate_names(toolkits: Sequence[Toolkit]) -> list[SpecProblem]:
     return problems
 
 
-def load_toolkits(paths: str | Path | Sequence[str | Path] | None = None) -> tuple[list[Toolkit], list[SpecProblem]]:
-    """Read and validate spec files; returns the toolkits and every problem found."""
+def load_toolkits(paths: str | Path | Sequence[str | Path] | None = None, *,
+                  limits: SpecLimits | None = None) -> tuple[list[Toolkit], list[SpecProblem]]:
+    """Read and validate spec files; returns the toolkits and every problem found (never raises
+    for a spec's content: every problem is a `SpecProblem`)."""
+    limits = limits or default_limits()
     if paths is None:
         paths = [bundled_specs_dir()]
     elif isinstance(paths, (str, Path)):
         paths = [paths]
     files, problems = _spec_files(paths)
     toolkits: list[Toolkit] = []
+    n_tools, over = 0, False
     for f in files:
+        doc, probs = read_spec_file(f, limits)
+        if probs:
+            problems += [SpecProblem(str(f), p, m) for p, m in probs]
+            continue
+        if over:
+            continue
+        n_tools, too_many = _count_tools(doc, str(f), n_tools, limits)
+        if too_many:
+            problems.append(too_many)
+            over = True
+            continue
         try:
-            doc = json.loads(f.read_text(encoding="utf-8"))
-        except UnicodeDecodeError as e:
-            problems.append(SpecProblem(str(f), "", f"not UTF-8 text: {e}"))
-            continue
-        except json.JSONDecodeError as e:
-            problems.append(SpecProblem(str(f), "", f"invalid JSON at line {e.lineno} column {e.colno}: {e.msg}"))
-            continue
+            tks, sprobs = parse_spec_document(doc, str(f), f.stem, limits)
         except RecursionError:
-            problems.append(SpecProblem(str(f), "", "JSON nested too deeply"))
-            continue
-        tks, probs = parse_spec_document(doc, str(f), f.stem)
+            tks, sprobs = [], [SpecProblem(str(f), "", f"nested too deeply to check (max_depth {limits.max_depth})")]
         toolkits += tks
-        problems += probs
+        problems += sprobs
     problems += _duplicate_names(toolkits)
     return toolkits, problems
 
@@ -453,19 +560,22 @@ def bundled_specs_dir() -> Path:
     raise FileNotFoundError("bundled tool_specs/ folder not found; pass tool_specs=PATH")
 
 
-_REGISTRY_CACHE: dict[tuple[str, ...], ToolRegistry] = {}
+_REGISTRY_CACHE: dict[tuple[Any, ...], ToolRegistry] = {}
 
 
-def load_registry(paths: str | Path | Sequence[str | Path] | None = None, *, cache: bool = True) -> ToolRegistry:
-    """Load (and cache per resolved path set) a validated registry. Raises `SpecError`."""
+def load_registry(paths: str | Path | Sequence[str | Path] | None = None, *, cache: bool = True,
+                  limits: SpecLimits | None = None) -> ToolRegistry:
+    """Load (and cache per resolved path set and limits) a validated registry. Raises `SpecError`
+    (each problem names the file and JSON pointer); the same loader as `toolenv validate`."""
+    limits = limits or default_limits()
     if paths is None:
         paths = [bundled_specs_dir()]
     elif isinstance(paths, (str, Path)):
         paths = [paths]
-    key = tuple(str(Path(p).resolve()) for p in paths)
+    key = (*(str(Path(p).resolve()) for p in paths), limits)
     if cache and key in _REGISTRY_CACHE:
         return _REGISTRY_CACHE[key]
-    reg = ToolRegistry.load(paths)
+    reg = ToolRegistry.load(paths, limits=limits)
     if cache:
         _REGISTRY_CACHE[key] = reg
     return reg

@@ -263,6 +263,11 @@ class PreferenceConfig:
 @dataclass
 class EvalConfig:
     batch_size: int = field(default=48, metadata={"help": "Episodes rolled out together (vector env)."})
+    gen_batch_size: int | None = field(
+        default=None,
+        metadata={"help": "Prompts decoded together, grouped by length (None = the whole batch at once). Late turns "
+                  "of multi-turn episodes are long: one padded batch pays for the longest in every row."},
+    )
     max_new_tokens: int = field(default=96, metadata={"help": "Generation cap per agent turn."})
     max_turns: int = field(default=6, metadata={"help": "Agent turns per episode."})
     max_tasks: int | None = field(default=None, metadata={"help": "Evaluate on at most this many held-out tasks."})
@@ -410,14 +415,25 @@ def load_config(
     raw: dict[str, Any] = {}
     if path is not None:
         text = Path(path).read_text(encoding="utf-8")
-        raw = yaml.safe_load(text) or {}
+        try:
+            raw = yaml.safe_load(text)
+        except yaml.YAMLError as e:
+            raise ValueError(f"{path}: invalid YAML: {' '.join(str(e).split())}") from None
+        if raw is None or raw == {}:  # an empty file must not silently run every default (in runs/demo)
+            raise ValueError(f"{path}: empty config file; write a YAML mapping of the settings to change, with "
+                             "output_dir (see configs/tiny.yaml)")
         if not isinstance(raw, dict):
             raise ValueError(f"{path}: a run config must be a YAML mapping")
     if smoke:
         raw = _merge(raw, raw.get("smoke") or {})
     if overrides:
         raw = _merge(raw, overrides)
-    cfg = config_from_dict(raw)
+    try:
+        cfg = config_from_dict(raw)
+    except (ValueError, TypeError) as e:
+        if path is None:
+            raise
+        raise ValueError(f"{path}: {e}") from None
     if path is not None:
         cfg.data.tool_specs = _resolve_specs(cfg.data.tool_specs, Path(path).resolve().parent.parent)
     return cfg

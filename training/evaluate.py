@@ -8,12 +8,13 @@ from typing import Any
 from training.config import COMPLEX_CATEGORIES, EvalConfig
 
 
-def make_agent(model: Any, tokenizer: Any, max_new_tokens: int) -> Any:
+def make_agent(model: Any, tokenizer: Any, max_new_tokens: int, gen_batch_size: int | None = None) -> Any:
     from agents.hf import HFAgent
 
     tokenizer.padding_side = "left"
     model.eval()
-    return HFAgent(model, tokenizer, max_new_tokens=max_new_tokens, do_sample=False, prefix_cache=False)
+    return HFAgent(model, tokenizer, max_new_tokens=max_new_tokens, do_sample=False, prefix_cache=False,
+                   gen_batch_size=gen_batch_size)
 
 
 def add_aggregates(report: dict[str, Any]) -> dict[str, Any]:
@@ -29,7 +30,7 @@ def evaluate_policy(model: Any, tokenizer: Any, env_kwargs: dict[str, Any], cfg:
                     progress: bool = True) -> dict[str, Any]:
     from toolenv.evaluation import evaluate
 
-    agent = make_agent(model, tokenizer, cfg.max_new_tokens)
+    agent = make_agent(model, tokenizer, cfg.max_new_tokens, cfg.gen_batch_size)
     report = evaluate(agent, dict(env_kwargs, max_steps=cfg.max_turns), episodes=cfg.max_tasks, seed=seed,
                       batch_size=cfg.batch_size, progress=progress)
     return add_aggregates(report)
@@ -53,7 +54,7 @@ def evaluate_bfcl(model: Any, tokenizer: Any, cfg: EvalConfig, data_dir: str, se
     from toolenv.evaluation import evaluate
 
     out: dict[str, Any] = {}
-    agent = make_agent(model, tokenizer, cfg.max_new_tokens)
+    agent = make_agent(model, tokenizer, cfg.max_new_tokens, cfg.gen_batch_size)
     for name in cfg.bfcl_suites or []:
         try:
             rep = evaluate(agent, {"suite": name, "data_dir": data_dir, "max_steps": cfg.max_turns},
@@ -66,11 +67,12 @@ def evaluate_bfcl(model: Any, tokenizer: Any, cfg: EvalConfig, data_dir: str, se
 
 
 def rollout_records(model: Any, tokenizer: Any, env_kwargs: dict[str, Any], task_indices: list[int], seed: int,
-                    batch_size: int, max_new_tokens: int, max_turns: int, progress: bool = True) -> list[dict[str, Any]]:
+                    batch_size: int, max_new_tokens: int, max_turns: int, progress: bool = True,
+                    gen_batch_size: int | None = None) -> list[dict[str, Any]]:
     """One greedy episode per task index; records with success, return and deficiency codes."""
     from toolenv.evaluation import rollout
 
-    agent = make_agent(model, tokenizer, max_new_tokens)
+    agent = make_agent(model, tokenizer, max_new_tokens, gen_batch_size)
     seeds = [seed + i for i in range(len(task_indices))]
     return rollout(agent, dict(env_kwargs, max_steps=max_turns), task_indices, seeds, batch_size=batch_size,
                    progress=progress, desc="deficiency rollouts")

@@ -29,7 +29,7 @@ from typing import Any
 
 from training.config import ITOOLConfig, load_config, save_config
 from training.distributed import is_main, rank, wait_for_stage, wait_until, world_size
-from training.io import StageDir, atomic_write_json, atomic_write_text, is_done, read_done
+from training.io import StageDir, atomic_write_json, atomic_write_text, is_done, read_done, read_json
 
 
 def log(msg: str) -> None:
@@ -230,7 +230,7 @@ class Run:
     def evaluate(self, name: str, policy_dir: Path, stage: str, rnd: int) -> dict[str, Any]:
         d = self.stage(f"eval/{name}")
         if is_done(d):
-            return json.loads((d / "report.json").read_text())
+            return read_json(d / "report.json")
         if not self.main:  # nothing downstream waits for an evaluation
             return {}
         from training.evaluate import evaluate_policy
@@ -300,7 +300,7 @@ class Run:
         if root.exists():
             for d in root.iterdir():
                 if is_done(d):
-                    r = json.loads((d / "report.json").read_text())
+                    r = read_json(d / "report.json")
                     r["_t"] = read_done(d).get("finished_at", "")
                     reps.append(r)
         order = {"base": -1, "sft": 0, "round": 1, "baseline": 2, "random_order": 3}
@@ -339,7 +339,7 @@ class Run:
         if not self.main:
             wait_for_stage(d)
         if is_done(d):
-            return json.loads((d / "selected.json").read_text())
+            return read_json(d / "selected.json")
         from training.deficiency import ground_truth_nll, sample_indices, select_deficient
         from training.evaluate import rollout_records
 
@@ -351,7 +351,8 @@ class Run:
         log(f"round {k}: deficiency rollouts on {len(idx)} training tasks")
         with StageDir(d) as tmp, threads(self.cfg.gen_threads):
             recs = rollout_records(model, tok, self.env_kwargs("train"), idx, cfg.seed + 1000 * k,
-                                   cfg.deficiency.batch_size, cfg.deficiency.max_new_tokens, cfg.mcts.max_turns)
+                                   cfg.deficiency.batch_size, cfg.deficiency.max_new_tokens, cfg.mcts.max_turns,
+                                   gen_batch_size=cfg.eval.gen_batch_size)
             by_row = {e["row"]: e for e in ex_all}
             have = [i for i in idx if i in by_row]
             nll_vals = ground_truth_nll(model, [by_row[i] for i in have], cfg.deficiency.batch_size)
@@ -390,8 +391,8 @@ class Run:
                 return d
             for r in range(1, world_size()):  # gather the other processes' trees (a stale file never matches)
                 path = parts_dir / f"rank-{r}.json"
-                wait_until(lambda: path.exists() and json.loads(path.read_text()).get("key") == key, str(path))
-                parts.update({int(j): v for j, v in json.loads(path.read_text())["parts"].items()})
+                wait_until(lambda: path.exists() and read_json(path).get("key") == key, str(path))
+                parts.update({int(j): v for j, v in read_json(path)["parts"].items()})
         all_rows = [row for j in sorted(parts) for row in parts[j]["rows"]]
         per_task = [parts[j]["stats"] for j in sorted(parts)]
         with StageDir(d) as tmp:
@@ -456,7 +457,7 @@ class Run:
         for k in range(1, self.cfg.rounds + 1):
             p = self.stage(f"round-{k}/policy") / "train_log.json"
             if p.exists():
-                total += int(json.loads(p.read_text())["steps"])
+                total += int(read_json(p)["steps"])
         return total
 
     def baseline(self, sft_dir: Path) -> Path:

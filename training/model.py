@@ -86,9 +86,26 @@ def load_model(path: str | Path, cfg: ModelConfig | None = None):
 
     dtype = getattr(torch, (cfg.torch_dtype if cfg else "float32"))
     model = AutoModelForCausalLM.from_pretrained(str(path), dtype=dtype)
+    check_finite(model, path)
     if torch.cuda.is_available():  # rollouts, search and evaluation run where the trainers train
         model = model.to(f"cuda:{int(os.environ.get('LOCAL_RANK', '0'))}")
     return model
+
+
+def check_finite(model: Any, path: str | Path) -> None:
+    """Refuse weights with NaN or inf (a checkpoint overwritten or damaged on disk loads without an
+    error otherwise): `training.io.CorruptFileError` naming the checkpoint file."""
+    import torch
+
+    from training.io import CorruptFileError
+
+    bad = [name for name, p in model.named_parameters() if p.is_floating_point() and not bool(torch.isfinite(p).all())]
+    if bad:
+        folder = Path(path)
+        files = sorted(folder.glob("*.safetensors")) or sorted(folder.glob("*.bin"))
+        where = files[0] if len(files) == 1 else folder
+        raise CorruptFileError(where, f"non-finite (NaN/inf) weights in {len(bad)} tensor(s), first {bad[0]}; the "
+                               "checkpoint is damaged: delete its stage folder to train it again")
 
 
 def lora_config(cfg: ModelConfig):

@@ -215,3 +215,29 @@ def test_peft_adapter_loading(model_dir, tmp_path):
     assert isinstance(out, str)
     merged = HFAgent.from_pretrained(str(model_dir), adapter=str(tmp_path / "adapter"), merge_adapter=True, max_new_tokens=4)
     assert merged.act(json.dumps({"tools": [], "messages": [{"role": "user", "content": "hi"}]})) == out
+
+
+def test_gen_batch_size_groups_by_length_and_keeps_order(model_dir):
+    a = HFAgent.from_pretrained(str(model_dir), max_new_tokens=4, gen_batch_size=2)
+    obs = []
+    for i in range(5):
+        env = gym.make("ToolUse-v0", seed=0)
+        o, _ = env.reset(seed=i)
+        obs.append(o)
+    prompts = [a.render_prompt(o) for o in obs]
+    chunks = []
+
+    def fake_generate(ps, **kw):  # record the chunks; answer each prompt with its own index
+        chunks.append([prompts.index(p) for p in ps])
+        from agents.hf import GenerationResult
+
+        return GenerationResult(texts=[f"#{prompts.index(p)}" for p in ps], token_ids=[[] for _ in ps],
+                                finished=[True] * len(ps))
+
+    a.generate = fake_generate
+    assert a.act_batch(obs) == [f"#{i}" for i in range(5)]
+    assert [len(c) for c in chunks] == [2, 2, 1]
+    lengths = [len(prompts[i]) for c in chunks for i in c]
+    assert lengths == sorted(lengths)
+    with pytest.raises(ValueError, match="gen_batch_size"):
+        HFAgent.from_pretrained(str(model_dir), gen_batch_size=0)

@@ -5,14 +5,16 @@ from __future__ import annotations
 import argparse
 import sys
 
+from toolenv.cli import UsageError, existing_dir, existing_file, output_file
+
 HELP = "Score a BFCL result file (official AST / multi-turn rules) into an official-layout score file."
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--category", required=True, help="BFCL category, e.g. simple_python, parallel, multi_turn_base")
-    parser.add_argument("--data-dir", default=None, help="BFCL data directory (default: ../shared/bfcl next to the repo)")
-    parser.add_argument("--result", required=True, help="result file: one JSON object per line with 'id' and 'result'")
-    parser.add_argument("--out", required=True, help="score file to write (first line: accuracy, correct_count, total_count)")
+    parser.add_argument("--data-dir", type=existing_dir, default=None, help="BFCL data directory (default: ../shared/bfcl next to the repo)")
+    parser.add_argument("--result", type=existing_file, required=True, help="result file: one JSON object per line with 'id' and 'result'")
+    parser.add_argument("--out", type=output_file, required=True, help="score file to write (first line: accuracy, correct_count, total_count)")
     parser.add_argument("--model-name", default="toolenv", help="model name recorded in failing-entry lines")
     parser.add_argument("--underscore-to-dot", action="store_true", help="expect dotted function names with '.' replaced by '_' (OpenAI-style FC models)")
     parser.add_argument(
@@ -26,25 +28,24 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from toolenv.suites import default_data_dir
+    from toolenv.suites.bfcl.data import CATEGORIES
     from toolenv.suites.bfcl.score import score_file
 
+    if args.category not in CATEGORIES:
+        raise UsageError(f"--category: unknown BFCL category {args.category!r}; available: {', '.join(CATEGORIES)}")
     data_dir = args.data_dir or default_data_dir()
     if data_dir is None:
-        print("error: no --data-dir given and ../shared/bfcl not found", file=sys.stderr)
-        return 2
-    try:
-        summary, failures, missing = score_file(
-            args.category,
-            data_dir,
-            args.result,
-            args.out,
-            model_name=args.model_name,
-            underscore_to_dot=args.underscore_to_dot,
-            multi_turn_strings=args.multi_turn_strings,
-        )
-    except (FileNotFoundError, ValueError) as e:
-        print(f"error: {e}", file=sys.stderr)
-        return 2
+        raise UsageError("no --data-dir given and ../shared/bfcl not found")
+    # a missing data file or a bad result line raises FileNotFoundError/ValueError: one line, exit 2 (toolenv.cli)
+    summary, failures, missing = score_file(
+        args.category,
+        data_dir,
+        args.result,
+        args.out,
+        model_name=args.model_name,
+        underscore_to_dot=args.underscore_to_dot,
+        multi_turn_strings=args.multi_turn_strings,
+    )
     print(f"{args.category}: accuracy {summary['accuracy']:.4f} ({summary['correct_count']}/{summary['total_count']}) -> {args.out}")
     if missing:
         print(f"warning: {len(missing)} entries of {args.category} have no result (first: {missing[0]})", file=sys.stderr)

@@ -6,25 +6,29 @@ import argparse
 import json
 from pathlib import Path
 
+from toolenv.cli import (UsageError, check_categories, existing_dir, existing_file, existing_path, key_value, output_file,
+                         positive_int, seed)
+
 HELP = "Evaluate an agent (oracle, random, hf:PATH, openai:MODEL@URL) on synthesized tasks, a task file or a suite."
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--agent", default="oracle", help="oracle | random | hf:PATH | openai:MODEL@BASE_URL")
-    p.add_argument("--tool-specs", nargs="*", default=None, help="spec files/folders (default: bundled tool_specs/)")
-    p.add_argument("--tasks", default=None, help="tasks JSONL (default: synthesize from the specs)")
+    p.add_argument("--tool-specs", nargs="*", type=existing_path, default=None,
+                   help="spec files/folders (default: bundled tool_specs/)")
+    p.add_argument("--tasks", type=existing_file, default=None, help="tasks JSONL (default: synthesize from the specs)")
     p.add_argument("--suite", default=None, help="e.g. bfcl:simple_python")
-    p.add_argument("--data-dir", default=None, help="suite data folder (BFCL: default ../shared/bfcl)")
+    p.add_argument("--data-dir", type=existing_dir, default=None, help="suite data folder (BFCL: default ../shared/bfcl)")
     p.add_argument("--categories", default=None, help="comma-separated categories to keep")
-    p.add_argument("--num-tasks", type=int, default=256, help="tasks to synthesize when no --tasks")
-    p.add_argument("--episodes", type=int, default=None, help="episodes (default: every task once)")
-    p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--batch-size", type=int, default=1, help="envs stepped together (agent.act_batch)")
-    p.add_argument("--trials", type=int, default=1, help="k trials per task; reports pass^k")
-    p.add_argument("--max-steps", type=int, default=None, help="actions per episode (default: from the task size)")
-    p.add_argument("--agent-option", action="append", default=[], metavar="KEY=VALUE",
+    p.add_argument("--num-tasks", type=positive_int, default=256, help="tasks to synthesize when no --tasks")
+    p.add_argument("--episodes", type=positive_int, default=None, help="episodes (default: every task once)")
+    p.add_argument("--seed", type=seed, default=0)
+    p.add_argument("--batch-size", type=positive_int, default=1, help="envs stepped together (agent.act_batch)")
+    p.add_argument("--trials", type=positive_int, default=1, help="k trials per task; reports pass^k")
+    p.add_argument("--max-steps", type=positive_int, default=None, help="actions per episode (default: from the task size)")
+    p.add_argument("--agent-option", action="append", type=key_value, default=[], metavar="KEY=VALUE",
                    help="agent constructor option (JSON value), e.g. temperature=0.7")
-    p.add_argument("--out", default=None, help="write the JSON report here")
+    p.add_argument("--out", type=output_file, default=None, help="write the JSON report here")
     p.add_argument("--no-progress", action="store_true")
 
 
@@ -47,7 +51,43 @@ def env_kwargs_from_args(args: argparse.Namespace) -> dict:
     return kw
 
 
+def check_args(args: argparse.Namespace) -> None:
+    """What argparse cannot check: the agent spec, the suite name, combinations (before any heavy import)."""
+    check_agent(args.agent)
+    check_categories(args.categories)
+    if args.suite:
+        from toolenv.suites import available_suites
+
+        if args.suite not in available_suites():
+            raise UsageError(f"--suite: unknown suite {args.suite!r}; available: {', '.join(available_suites())}")
+        given = [o for o, v in (("--tasks", args.tasks), ("--tool-specs", args.tool_specs),
+                                ("--categories", args.categories)) if v]
+        if given:
+            raise UsageError(f"--suite brings its own tasks and tools; drop {', '.join(given)}")
+    elif args.data_dir:
+        raise UsageError("--data-dir is the data folder of a --suite; no --suite given")
+
+
+def check_agent(spec: str) -> None:
+    kind, sep, rest = spec.partition(":")
+    if spec in ("oracle", "random"):
+        return
+    if kind == "hf" and sep:
+        path = Path(rest).expanduser()
+        looks_local = rest.startswith((".", "/", "~")) or rest.count("/") > 1 or not rest
+        if looks_local and not path.is_dir():
+            raise UsageError(f"--agent {spec}: no model folder {rest or '(empty)'}")
+        return
+    if kind == "openai" and sep:
+        model, at, url = rest.partition("@")
+        if not (model and at and url):
+            raise UsageError(f"--agent {spec}: use openai:MODEL@BASE_URL, e.g. openai:qwen2.5-7b@http://127.0.0.1:8000/v1")
+        return
+    raise UsageError(f"--agent: unknown agent {spec!r}; use oracle, random, hf:PATH or openai:MODEL@BASE_URL")
+
+
 def run(args: argparse.Namespace) -> int:
+    check_args(args)
     from agents.factory import make_agent
     from toolenv.evaluation import evaluate, format_report
 
@@ -58,7 +98,12 @@ def run(args: argparse.Namespace) -> int:
             options[key] = json.loads(value)
         except ValueError:
             options[key] = value
-    agent = make_agent(args.agent, seed=args.seed, **options)
+    try:
+        agent = make_agent(args.agent, seed=args.seed, **options)
+    except TypeError as e:  # an --agent-option the agent does not take
+        if not options:
+            raise
+        raise UsageError(f"--agent-option: {e}") from None
     report = evaluate(agent, env_kwargs_from_args(args), episodes=args.episodes, seed=args.seed,
                       batch_size=args.batch_size, trials=args.trials, progress=not args.no_progress)
     print(format_report(report))

@@ -5,20 +5,23 @@ from __future__ import annotations
 import argparse
 import sys
 
+from toolenv.cli import existing_file, existing_path, output_dir, output_file, seed
+
 HELP = "Export tasks as a Hugging Face dataset of oracle trajectories (sft, steps or preference rows)."
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--tasks", required=True, help="tasks JSONL (from `toolenv synth`)")
-    p.add_argument("--tool-specs", nargs="*", default=None, help="spec files/folders (default: bundled tool_specs/)")
+    p.add_argument("--tasks", type=existing_file, required=True, help="tasks JSONL (from `toolenv synth`)")
+    p.add_argument("--tool-specs", nargs="*", type=existing_path, default=None,
+                   help="spec files/folders (default: bundled tool_specs/)")
     p.add_argument("--format", default="sft", choices=["sft", "steps", "preference"],
                    help="sft: messages+tools per task; steps: prompt/completion per assistant turn; "
                         "preference: prompt/chosen/rejected/tools")
-    p.add_argument("--out", required=True, help="output folder (datasets.save_to_disk)")
+    p.add_argument("--out", type=output_dir, required=True, help="output folder (datasets.save_to_disk)")
     p.add_argument("--expert-style", default="hermes", choices=["hermes", "json", "python"],
                    help="call format of the oracle actions (the exported tool_calls are structured either way)")
-    p.add_argument("--seed", type=int, default=0, help="seed of the rule-based rejections (preference)")
-    p.add_argument("--jsonl", default=None, help="also write the rows as JSON lines here")
+    p.add_argument("--seed", type=seed, default=0, help="seed of the rule-based rejections (preference)")
+    p.add_argument("--jsonl", type=output_file, default=None, help="also write the rows as JSON lines here")
     p.add_argument("--no-progress", action="store_true")
 
 
@@ -30,22 +33,15 @@ def run(args: argparse.Namespace) -> int:
     from toolenv.export import build_rows, save_dataset, to_dataset
     from toolenv.tasks import load_tasks
 
-    try:
-        tasks = load_tasks(args.tasks)
-    except (OSError, ValueError) as e:
-        print(f"error: {e}", file=sys.stderr)
-        return 1
+    # a bad task or spec file raises ValueError/OSError: one line, exit 2 (toolenv.cli)
+    tasks = load_tasks(args.tasks)
     specs = None
     if args.tool_specs:
         specs = args.tool_specs if len(args.tool_specs) > 1 else args.tool_specs[0]
-    try:
-        rows = build_rows(tasks, args.format, specs, args.expert_style, args.seed,
-                          progress=not args.no_progress and len(tasks) >= 500)
-    except ValueError as e:
-        print(f"error: {e}", file=sys.stderr)
-        return 1
+    rows = build_rows(tasks, args.format, specs, args.expert_style, args.seed,
+                      progress=not args.no_progress and len(tasks) >= 500)
     if not rows:
-        print("error: no rows (the oracle solved no task; do the tool specs match the tasks?)", file=sys.stderr)
+        print("toolenv export: error: no rows (the oracle solved no task; do the tool specs match the tasks?)", file=sys.stderr)
         return 1
     ds = to_dataset(rows)
     save_dataset(ds, args.out, progress=not args.no_progress and len(rows) >= 5000)

@@ -3,23 +3,27 @@
 from __future__ import annotations
 
 import argparse
-import sys
 import time
+
+from toolenv.cli import UsageError, check_categories, existing_path, nonnegative_int, open_fraction, output_file, positive_int, seed
 
 HELP = "Synthesize graded tool-use tasks (all categories) from tool specs into a JSONL file."
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--tool-specs", nargs="*", default=None, help="spec files/folders (default: bundled tool_specs/)")
-    p.add_argument("--num", type=int, required=True, help="number of tasks")
-    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--tool-specs", nargs="*", type=existing_path, default=None,
+                   help="spec files/folders (default: bundled tool_specs/)")
+    p.add_argument("--num", type=positive_int, required=True, help="number of tasks")
+    p.add_argument("--seed", type=seed, default=0)
     p.add_argument("--categories", default=None,
                    help="comma-separated categories (default: every category the specs support)")
-    p.add_argument("--out", required=True, help="output JSONL")
-    p.add_argument("--test-num", type=int, default=0,
-                   help="also write a held-out test set of this size (other seed, held-out templates)")
-    p.add_argument("--test-out", default=None, help="test JSONL (default: OUT with .test before the suffix)")
-    p.add_argument("--test-fraction", type=float, default=0.25, help="share of templates held out for test")
+    p.add_argument("--out", type=output_file, required=True, help="output JSONL")
+    p.add_argument("--test-num", type=nonnegative_int, default=0,
+                   help="also write a held-out test set of this size (other seed, held-out templates); 0 = none")
+    p.add_argument("--test-out", type=output_file, default=None,
+                   help="test JSONL (default: OUT with .test before the suffix)")
+    p.add_argument("--test-fraction", type=open_fraction, default=0.25,
+                   help="share of templates held out for test, between 0 and 1")
     p.add_argument("--no-progress", action="store_true")
 
 
@@ -41,33 +45,27 @@ def _summary(tasks, label: str) -> str:
 def run(args: argparse.Namespace) -> int:
     from pathlib import Path
 
-    from toolenv.spec import SpecError, load_registry
-    from toolenv.synth import Infeasible, synthesize
+    from toolenv.spec import load_registry
+    from toolenv.synth import synthesize
     from toolenv.tasks import save_tasks
 
+    cats = check_categories(args.categories)
+    if args.test_out and not args.test_num:
+        raise UsageError("--test-out needs --test-num")
+    if args.test_out and Path(args.test_out).resolve() == Path(args.out).resolve():
+        raise UsageError("--test-out must differ from --out")
     specs = args.tool_specs if args.tool_specs else None
-    try:
-        registry = load_registry(specs)
-    except SpecError as e:
-        print(e, file=sys.stderr)
-        return 1
-    cats = [c.strip() for c in args.categories.split(",") if c.strip()] if args.categories else None
-    if args.num < 0 or args.test_num < 0:
-        print("--num and --test-num must be >= 0", file=sys.stderr)
-        return 2
+    registry = load_registry(specs)  # a SpecError is a user error: one line, exit 2 (toolenv.cli)
     progress = not args.no_progress and (args.num + args.test_num) >= 2000
     t0 = time.perf_counter()
-    try:
-        if args.test_num:
-            from toolenv.split import leakage_report, synthesize_split
+    # Infeasible (categories these specs cannot support) is a ValueError: one line, exit 2 (toolenv.cli)
+    if args.test_num:
+        from toolenv.split import leakage_report, synthesize_split
 
-            train, test = synthesize_split(registry, args.num, args.test_num, seed=args.seed, categories=cats,
-                                           test_fraction=args.test_fraction, progress=progress)
-        else:
-            train, test = synthesize(registry, args.num, args.seed, categories=cats, progress=progress), []
-    except Infeasible as e:
-        print(f"error: {e}", file=sys.stderr)
-        return 1
+        train, test = synthesize_split(registry, args.num, args.test_num, seed=args.seed, categories=cats,
+                                       test_fraction=args.test_fraction, progress=progress)
+    else:
+        train, test = synthesize(registry, args.num, args.seed, categories=cats, progress=progress), []
     dt = time.perf_counter() - t0
     n = save_tasks(train, args.out)
     print(_summary(train, f"wrote {args.out}"))

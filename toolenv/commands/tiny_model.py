@@ -4,16 +4,18 @@ from __future__ import annotations
 
 import argparse
 
+from toolenv.cli import existing_path, output_dir, positive_int, seed
+
 HELP = "Build the offline tiny model (BPE tokenizer trained on env text + a small Qwen2) into a directory."
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--out", required=True, help="output directory (created)")
-    parser.add_argument("--tool-specs", default=None, help="tool spec file or folder for the corpus (default: bundled specs)")
+    parser.add_argument("--out", type=output_dir, required=True, help="output directory (created)")
+    parser.add_argument("--tool-specs", type=existing_path, default=None, help="tool spec file or folder for the corpus (default: bundled specs)")
     parser.add_argument("--size", choices=["small", "base"], default="small", help="small: ~0.66M params (default); base: ~3.7M")
-    parser.add_argument("--seed", type=int, default=0, help="seed for the corpus and the weights (default 0)")
-    parser.add_argument("--corpus-tasks", type=int, default=None, help="oracle episodes rendered for the tokenizer corpus")
-    parser.add_argument("--vocab-size", type=int, default=None, help="tokenizer vocabulary size (default 2048)")
+    parser.add_argument("--seed", type=seed, default=0, help="seed for the corpus and the weights (default 0)")
+    parser.add_argument("--corpus-tasks", type=positive_int, default=None, help="oracle episodes rendered for the tokenizer corpus")
+    parser.add_argument("--vocab-size", type=positive_int, default=None, help="tokenizer vocabulary size (default 2048)")
     parser.add_argument("--call-format", choices=["hermes", "json", "python"], default=None, help="call format of the chat template")
     parser.add_argument("--tool-format", choices=["compact", "brief", "json"], default=None, help="tool rendering in the system prompt")
     parser.add_argument("--pretokenizer", choices=["qwen", "words"], default=None, help="BPE pre-tokenizer (default qwen)")
@@ -38,7 +40,7 @@ def run(args: argparse.Namespace) -> int:
         }.items()
         if v is not None
     }
-    config = TinyModelConfig.preset(args.size, **overrides)
+    config = TinyModelConfig.preset(args.size, **overrides)  # ValueError (e.g. vocabulary too small): exit 2
     t0 = time.perf_counter()
     out = build_tiny_model(args.out, config=config, seed=args.seed, tool_specs=args.tool_specs)
     meta = json.loads((out / "toolenv_tiny.json").read_text(encoding="utf-8"))

@@ -1,4 +1,8 @@
-"""`toolenv validate PATH...`"""
+"""`toolenv validate PATH...`
+
+Uses the loader behind ``gym.make("ToolUse-v0", tool_specs=...)``: what it accepts is what the
+environment runs; what it refuses, the environment refuses with `toolenv.SpecError` (same lines).
+"""
 
 from __future__ import annotations
 
@@ -9,12 +13,25 @@ HELP = "Validate tool spec files/folders; exit 1 with one line per problem (file
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("paths", nargs="+", help="spec files or folders of *.json specs")
+    p.add_argument("--limit", action="append", default=[], metavar="NAME=VALUE",
+                   help="change one of the spec limits for this check (e.g. max_depth=64); see docs/spec_format.md. "
+                        "gym.make uses the defaults unless toolenv.spec_checks.set_default_limits is called")
 
 
 def run(args: argparse.Namespace) -> int:
     from toolenv.spec import load_toolkits
+    from toolenv.spec_checks import default_limits
 
-    toolkits, problems = load_toolkits(args.paths)
+    try:
+        limits = default_limits().replace(**dict(_pair(x) for x in args.limit))
+    except ValueError as e:
+        print(f"--limit: {e}")
+        return 2
+    try:
+        toolkits, problems = load_toolkits(args.paths, limits=limits)
+    except Exception as e:  # noqa: BLE001 - a bug must still give one line, not a traceback
+        print(f"{args.paths[0]}#: internal error while checking: {type(e).__name__}: {' '.join(str(e).split())[:300]}")
+        return 2
     for pr in problems:
         print(pr)
     if problems:
@@ -24,3 +41,10 @@ def run(args: argparse.Namespace) -> int:
     n_state = sum(1 for t in toolkits for x in t.tools if x.effect is not None)
     print(f"ok: {len(toolkits)} toolkit(s), {n_tools} tools ({n_state} stateful)")
     return 0
+
+
+def _pair(text: str) -> tuple[str, str]:
+    name, sep, value = text.partition("=")
+    if not sep or not name.strip():
+        raise ValueError(f"expected NAME=VALUE, got {text!r}")
+    return name.strip(), value.strip()
