@@ -9,31 +9,62 @@ Recognised formats (see `parse_action`):
 * a Python-call list: ``[get_forecast(city="Lyon"), convert(x=1)]`` (keyword arguments, literal values).
 
 Text with no call is an answer. Text that looks like a call attempt but does not parse is an error.
+
+Numbers that strict JSON cannot carry (``NaN``, ``Infinity``, ``1e999``, integers beyond ±1.8e308
+such as a long hex literal) are replaced in ``Call.arguments`` by the string that stands for them
+(``"NaN"``, ``"Infinity"``, ``"<integer of N digits>"``, see `toolenv.observation.shown_number`)
+and listed in ``Call.invalid`` (JSON pointer, kind, shown text); episodes reject such a call with an
+argument error. Parsed calls are therefore always strict-JSON-safe.
 """
 
 from __future__ import annotations
 
 import ast
+import gc
 import json
 import re
+import warnings
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
+from toolenv.observation import MAX_JSON_NUMBER, number_problem, shown_number
+
+_INF = float("inf")
+MAX_INVALID_RECORDED = 64  # Call.invalid keeps the first 64 (all are replaced)
 MAX_ACTION_CHARS = 32_768
 MAX_CALLS = 32
 MAX_DEPTH = 32
+#: Python-call text with more brackets, commas, colons and ``=`` than this outside string literals is
+#: refused before ``ast.parse`` (whose cost grows faster than linearly past ~2,000 nodes); the
+#: largest BFCL ground truth has 80
+MAX_SYNTAX_ITEMS = 2048
+_PY_STRING_RE = re.compile(  # string literals as unrolled loops, the closing quote optional: linear time
+    r"'''[^'\\]*(?:(?:\\.|'(?!''))[^'\\]*)*(?:''')?"
+    r'|"""[^"\\]*(?:(?:\\.|"(?!""))[^"\\]*)*(?:""")?'
+    r"|'[^'\\\n]*(?:\\.[^'\\\n]*)*'?"
+    r'|"[^"\\\n]*(?:\\.[^"\\\n]*)*"?')
 
 _TOOL_CALL_RE = re.compile(r"<tool_call>(.*?)(?:</tool_call>|$)", re.S)
 _FENCE_RE = re.compile(r"^```[a-zA-Z]*\s*\n?(.*?)\n?```$", re.S)
 _PY_CALL_START = re.compile(r"^\[?\s*[A-Za-z_][\w.]*\s*\(")
 
 
+class BadNumber(NamedTuple):
+    """A number in a call's arguments that strict JSON cannot carry (see `number_problem`)."""
+
+    pointer: str  # JSON pointer of the value inside the arguments, e.g. "/amount" or "/items/0/qty"
+    kind: str  # "nan" | "inf" | "-inf" | "huge_int"
+    shown: str  # the string that replaced it in Call.arguments
+
+
 @dataclass
 class Call:
-    """A parsed tool call."""
+    """A parsed tool call. ``invalid`` lists unrepresentable numbers (all are replaced in
+    ``arguments``; the first `MAX_INVALID_RECORDED` are listed)."""
 
     name: str
     arguments: dict[str, Any] = field(default_factory=dict)
+    invalid: list[BadNumber] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         return {"name": self.name, "arguments": self.arguments}
@@ -60,16 +91,43 @@ class ParseError(ValueError):
 
 
 def _depth_ok(obj: Any, depth: int = 0) -> bool:
-    if depth > MAX_DEPTH:
-        return False
-    if isinstance(obj, dict):
-        return all(_depth_ok(v, depth + 1) for v in obj.values())
-    if isinstance(obj, list):
-        return all(_depth_ok(v, depth + 1) for v in obj)
+    """Is every value at most `MAX_DEPTH` levels down (``obj`` itself at ``depth``)? Iterative."""
+    if type(obj) is not dict and type(obj) is not list:
+        return depth <= MAX_DEPTH
+    stack = [(obj, depth)]
+    while stack:
+        o, d = stack.pop()
+        if d > MAX_DEPTH:
+            return False
+        items = o.values() if type(o) is dict else o
+        if items and d + 1 > MAX_DEPTH:
+            return False
+        for v in items:
+            if type(v) is dict or type(v) is list:
+                stack.append((v, d + 1))
     return True
 
 
-def _call_from_obj(obj: Any) -> Call:
+#: text in which an unrepresentable number could be written (NaN / Infinity, an exponent of 3+ digits,
+#: 200+ digits in a row): only then are a call's arguments walked (`_strict_value`)
+_NUMBER_HINT_RE = re.compile(r"NaN|Infinity|[eE][+-]?[0-9_]{3}|[0-9a-fA-F_]{200}")
+
+
+def _nesting_possible(text: str) -> bool:
+    """Could the JSON in ``text`` be nested deeper than `MAX_DEPTH`? (cheap: counts brackets)"""
+    return text.count("[") + text.count("{") > MAX_DEPTH
+
+
+def _checked(call: Call, hint: bool) -> Call:
+    """Replace and record unrepresentable numbers in the arguments when the text hinted at any."""
+    if hint:
+        found: list[BadNumber] = []
+        call.arguments = _strict_value(call.arguments, "", found)
+        call.invalid = found
+    return call
+
+
+def _call_from_obj(obj: Any, hint: bool = True) -> Call:
     if not isinstance(obj, dict):
         raise ParseError(f"a call must be a JSON object, got {type(obj).__name__}")
     if "function" in obj and isinstance(obj["function"], dict):  # OpenAI tool_call shape
@@ -78,16 +136,20 @@ def _call_from_obj(obj: Any) -> Call:
     if not isinstance(name, str) or not name:
         raise ParseError("call has no string 'name'")
     args = obj.get("arguments", obj.get("parameters", {}))
-    if isinstance(args, str):
+    if isinstance(args, str):  # a JSON string: checked on its own (escapes hide it in the outer text)
+        text = args
         try:
-            args = json.loads(args) if args.strip() else {}
-        except ValueError as e:
-            raise ParseError(f"arguments of {name!r} are not valid JSON: {e}") from None
+            args = json.loads(text) if text.strip() else {}
+        except (ValueError, RecursionError) as e:
+            raise ParseError(f"arguments of {name!r} are not valid JSON: {type(e).__name__}") from None
+        if isinstance(args, dict) and _nesting_possible(text) and not _depth_ok(args, 1):
+            raise ParseError("JSON nested too deeply")
+        hint = _NUMBER_HINT_RE.search(text) is not None
     if args is None:
         args = {}
     if not isinstance(args, dict):
         raise ParseError(f"arguments of {name!r} must be an object")
-    return Call(name=name, arguments=args)
+    return _checked(Call(name=name, arguments=args), hint)
 
 
 def _calls_from_json(text: str) -> list[Call]:
@@ -97,10 +159,13 @@ def _calls_from_json(text: str) -> list[Call]:
         raise ParseError("JSON nested too deeply") from None
     except ValueError as e:
         raise ParseError(f"invalid JSON: {e}") from None
-    if not _depth_ok(obj):
+    if _nesting_possible(text) and not _depth_ok(obj):
         raise ParseError("JSON nested too deeply")
     items = obj if isinstance(obj, list) else [obj]
-    return [_call_from_obj(o) for o in items]
+    if len(items) > MAX_CALLS:
+        raise ParseError(f"more than {MAX_CALLS} calls in one action")
+    hint = _NUMBER_HINT_RE.search(text) is not None
+    return [_call_from_obj(o, hint) for o in items]
 
 
 def _literal(node: ast.AST, depth: int = 0) -> Any:
@@ -140,16 +205,44 @@ def _dotted(node: ast.AST) -> str:
     raise ParseError("call target must be a name")
 
 
+def syntax_items(src: str) -> int:
+    """Brackets, commas, colons and ``=`` outside string literals: a cheap bound on the AST size."""
+    n = sum(src.count(c) for c in ",([{=:")
+    if n <= MAX_SYNTAX_ITEMS or ("'" not in src and '"' not in src):
+        return n  # strings included: already under the limit (the common case costs a few str.count)
+    bare = _PY_STRING_RE.sub("", src)
+    return sum(bare.count(c) for c in ",([{=:")
+
+
+def parse_python(src: str) -> ast.AST:
+    """``ast.parse(src, mode="eval")``, refusing text over `MAX_SYNTAX_ITEMS` (ValueError), with the
+    cyclic garbage collector paused: an AST has no cycles, and collections triggered by its
+    thousands of fresh nodes would scan the caller's whole heap (several times the parse itself)."""
+    if syntax_items(src) > MAX_SYNTAX_ITEMS:
+        raise ValueError(f"more than {MAX_SYNTAX_ITEMS} brackets, commas, colons or '=' outside strings")
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        with warnings.catch_warnings():  # e.g. "invalid decimal literal": the text is data, not code
+            warnings.simplefilter("ignore", SyntaxWarning)
+            return ast.parse(src, mode="eval")
+    finally:
+        if enabled:
+            gc.enable()
+
+
 def _calls_from_python(text: str) -> list[Call]:
     src = text.strip()
     if not src.startswith("["):
         src = "[" + src + "]"
     try:
-        tree = ast.parse(src, mode="eval")
+        tree = parse_python(src)
     except (SyntaxError, ValueError, RecursionError, MemoryError) as e:
         raise ParseError(f"invalid Python call list: {type(e).__name__}") from None
     body = tree.body
     elts = body.elts if isinstance(body, (ast.List, ast.Tuple)) else [body]
+    if len(elts) > MAX_CALLS:
+        raise ParseError(f"more than {MAX_CALLS} calls in one action")
     calls = []
     for el in elts:
         if not isinstance(el, ast.Call):
@@ -162,7 +255,8 @@ def _calls_from_python(text: str) -> list[Call]:
                 raise ParseError("**kwargs is not allowed")
             args[kw.arg] = _literal(kw.value)
         calls.append(Call(name=_dotted(el.func), arguments=args))
-    return calls
+    hint = _NUMBER_HINT_RE.search(src) is not None
+    return [_checked(c, hint) for c in calls]
 
 
 def _strip_fence(text: str) -> str:
@@ -171,19 +265,28 @@ def _strip_fence(text: str) -> str:
 
 
 def parse_action(text: Any) -> ParsedAction:
-    """Parse an agent action. Never raises: bad input yields ``kind="error"``."""
+    """Parse an agent action. Never raises: bad input yields ``kind="error"``.
+
+    The cyclic garbage collector is paused meanwhile: parsing builds only acyclic values, and a
+    collection triggered by a wide action's thousands of fresh objects would scan the caller's
+    whole heap (tens of milliseconds in a large process) for nothing."""
     if isinstance(text, bytes):
         text = text.decode("utf-8", errors="replace")
     if not isinstance(text, str):
         return ParsedAction("error", error=f"action must be text, got {type(text).__name__}")
     if len(text) > MAX_ACTION_CHARS:
         return ParsedAction("error", text=text[:200], error=f"action longer than {MAX_ACTION_CHARS} characters")
+    enabled = gc.isenabled()
+    gc.disable()
     try:
         parsed = _parse(text)
     except ParseError as e:
         parsed = ParsedAction("error", text=text, error=str(e))
     except (RecursionError, MemoryError):
         parsed = ParsedAction("error", text=text, error="action nested too deeply")
+    finally:
+        if enabled:
+            gc.enable()
     parsed.raw = text
     return parsed
 
@@ -215,6 +318,48 @@ def _parse(text: str) -> ParsedAction:
     if _PY_CALL_START.match(stripped) and stripped.endswith(")") and "\n" not in stripped:
         return _finish(_calls_from_python(stripped), "", "python")
     return ParsedAction("answer", text=text.strip())
+
+
+def _esc(key: Any) -> str:
+    return str(key).replace("~", "~0").replace("/", "~1")
+
+
+def _strict_value(v: Any, pointer: str, found: list[BadNumber]) -> Any:
+    """``v`` with unrepresentable numbers replaced (the same object when there are none)."""
+    t = type(v)
+    if t is dict:
+        out = None
+        for k, x in v.items():
+            tx = type(x)
+            if tx is str or tx is bool or x is None or (tx is int and -MAX_JSON_NUMBER <= x <= MAX_JSON_NUMBER) \
+                    or (tx is float and -_INF < x < _INF):
+                continue  # the common scalars, inline (no call per value)
+            y = _strict_value(x, pointer + "/" + _esc(k), found)
+            if y is not x:
+                if out is None:
+                    out = dict(v)
+                out[k] = y
+        return v if out is None else out
+    if t is list:
+        items = None
+        for i, x in enumerate(v):
+            tx = type(x)
+            if tx is str or tx is bool or x is None or (tx is int and -MAX_JSON_NUMBER <= x <= MAX_JSON_NUMBER) \
+                    or (tx is float and -_INF < x < _INF):
+                continue
+            y = _strict_value(x, f"{pointer}/{i}", found)
+            if y is not x:
+                if items is None:
+                    items = list(v)
+                items[i] = y
+        return v if items is None else items
+    problem = number_problem(v)
+    if problem is None:
+        return v
+    shown = shown_number(v, problem)
+    if len(found) < MAX_INVALID_RECORDED:
+        found.append(BadNumber(pointer or "/", problem, shown))
+    return shown
 
 
 def _finish(calls: list[Call], text: str, fmt: str) -> ParsedAction:

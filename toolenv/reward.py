@@ -19,8 +19,21 @@ Deficiency codes (one per mistake; an `info["deficiencies"]` list is empty when 
 | `relevance:no_call_when_needed` | answered without calling although a call was needed | `relevance_error:decoder_failed` |
 | `exec:not_found` | the call referenced a record that does not exist | (execution error) |
 | `exec:fault` | the call hit an injected fault (timeout, 429, 5xx) — not the agent's mistake by itself | - |
+| `exec:error` | a BFCL multi-turn call returned an error from its backend | (execution error) |
 | `answer:missing` | the episode was truncated before the final answer | - |
-| `state:mismatch` | the final world differs from replaying the ground truth | (multi-turn state check) |
+| `state:mismatch` | the final world differs from replaying the ground truth | `multi_turn:instance_state_mismatch` |
+| `response:mismatch` | a BFCL multi-turn turn's ground-truth results are missing from the model's results | `multi_turn:execution_response_mismatch` |
+| `env:internal_error` | last resort: the suite raised on this action (a bug); the episode ends with reward -1 | - |
+
+Numbers. An argument number that strict JSON cannot carry or a double cannot compare — ``NaN``,
+``Infinity``/``-Infinity`` (also ``1e999``), an integer beyond ±1.8e308 (e.g. a long hex literal)
+— is an argument error, never an exception: the call is rejected with an HTTP-400
+``invalid_number`` error naming the field, as ``args:value`` where the schema takes a number there
+and ``args:type`` otherwise; the observation shows the value as ``"NaN"``, ``"Infinity"`` or
+``"<integer of N digits>"`` (see `toolenv.parse`). BFCL suites follow the official error types
+instead (e.g. ``inf`` for a float parameter is ``value_error:others`` -> ``args:value``; literal
+arithmetic over the cost bound of `toolenv.suites.bfcl.decode` fails to decode ->
+``format:unparseable``).
 """
 
 from __future__ import annotations
@@ -34,8 +47,10 @@ DEFICIENCY_CODES = (
     "format:unparseable", "call:unknown_tool", "call:wrong_tool", "args:missing_required", "args:unexpected",
     "args:type", "args:value", "calls:missing", "calls:extra", "calls:repeated", "order:dependency",
     "relevance:call_when_none_needed", "relevance:no_call_when_needed", "exec:not_found", "exec:fault",
-    "answer:missing", "state:mismatch",
+    "exec:error", "answer:missing", "state:mismatch", "response:mismatch", "env:internal_error",
 )
+#: the last-resort code (an exception inside a suite); a hostile action must never produce it
+INTERNAL_ERROR = "env:internal_error"
 
 BFCL_ERROR_FOR = {
     "format:unparseable": "ast_decoder:decoder_failed",
@@ -50,6 +65,8 @@ BFCL_ERROR_FOR = {
     "calls:repeated": "simple_function_checker:wrong_count",
     "relevance:call_when_none_needed": "irrelevance_error:decoder_success",
     "relevance:no_call_when_needed": "relevance_error:decoder_failed",
+    "state:mismatch": "multi_turn:instance_state_mismatch",
+    "response:mismatch": "multi_turn:execution_response_mismatch",
 }
 
 
@@ -112,7 +129,7 @@ def values_match(given: Any, expected: Any, cfg: RewardConfig, resolve: Callable
     if isinstance(expected, bool) or isinstance(given, bool):
         return given is expected or (isinstance(given, bool) and isinstance(expected, bool) and given == expected)
     if isinstance(expected, (int, float)) and isinstance(given, (int, float)):
-        return math.isclose(given, expected, rel_tol=cfg.rel_tol, abs_tol=cfg.abs_tol)
+        return numbers_close(given, expected, cfg)
     if isinstance(expected, str) and isinstance(given, str):
         return given == expected or normalise_text(given) == normalise_text(expected)
     if isinstance(expected, list) and isinstance(given, list):
@@ -123,6 +140,18 @@ def values_match(given: Any, expected: Any, cfg: RewardConfig, resolve: Callable
             return False
         return all(values_match(given[k], expected[k], cfg, resolve) for k in given)
     return False
+
+
+def numbers_close(given: float, expected: float, cfg: RewardConfig) -> bool:
+    """Equal within tolerance; never raises: NaN equals nothing, infinities only themselves, and
+    integers too large for a double are compared exactly."""
+    try:
+        return math.isclose(given, expected, rel_tol=cfg.rel_tol, abs_tol=cfg.abs_tol)
+    except OverflowError:  # an int beyond the double range: exact comparison (ints or int vs float)
+        try:
+            return given == expected
+        except Exception:  # noqa: BLE001
+            return False
 
 
 @dataclass

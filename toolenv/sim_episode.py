@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-import json
 import random
 import warnings
 from typing import Any, Callable, Sequence
 
 from toolenv.episode import Episode, StepOutcome, Suite
+from toolenv.observation import strict_dumps
 from toolenv.parse import ParsedAction, render_calls
 from toolenv.reward import ArgMatch, RewardConfig, match_arguments
-from toolenv.simulator import WORLD_VERSION, World, argument_error, canonical_json, error_response, stable_seed
+from toolenv.simulator import (WORLD_VERSION, World, argument_error, canonical_json, error_response, number_error,
+                               stable_seed)
 from toolenv.spec import ToolRegistry
 from toolenv.tasks import GTCall, Task
 
@@ -268,7 +269,7 @@ class SimEpisode(Episode):
                     defs.append("exec:fault")
                     credits.append(0.0)
                 else:
-                    bad = argument_error(tool, args, argjson)
+                    bad = number_error(tool, getattr(call, "invalid", ()), args) or argument_error(tool, args, argjson)
                     if bad is not None:
                         response, code = bad
                         defs.append(code)
@@ -306,7 +307,7 @@ class SimEpisode(Episode):
                                 penalty += cfg.repeated_call_penalty if code == "calls:repeated" else cfg.extra_call_penalty
                         credits.append(credit)
             self.history = self.history + (key,)
-            content = response if isinstance(response, str) else json.dumps(response, ensure_ascii=True)
+            content = response if isinstance(response, str) else strict_dumps(response, ensure_ascii=True)
             messages.append({"role": "tool", "tool_call_id": cid, "name": name, "content": content})
         reward = (sum(credits) / len(credits) if credits else 0.0) + penalty
         return StepOutcome(messages, reward, False, defs)

@@ -16,7 +16,7 @@ fresh world reproduces the hash of a correct episode.
 from __future__ import annotations
 
 import hashlib
-import json
+import math
 import random
 import re
 import zlib
@@ -25,6 +25,7 @@ from typing import Any
 
 from jsonschema import Draft202012Validator
 
+from toolenv.observation import strict_dumps
 from toolenv.spec import Collection, ToolRegistry, ToolSpec
 from toolenv.values import ValueGenerator
 
@@ -34,6 +35,9 @@ _VALIDATORS: dict[int, Draft202012Validator] = {}
 _INITIAL_CACHE: dict[tuple, dict[str, dict[str, Any]]] = {}
 _RESPONSE_CACHE: dict[tuple, dict[str, Any]] = {}
 _CACHE_LIMIT = 50_000
+#: calls whose canonical arguments are longer than this are not memoised: a noisy or hostile agent's
+#: unique 30 KB arguments would otherwise fill the caches (GBs, and a heap the collector must scan)
+_CACHE_KEY_MAX = 2048
 WORLD_VERSION = 3  # bump when seeded world generation changes (saved task files may go stale)
 _TRUE_FLAGS = {"success", "ok", "deleted", "cancelled", "canceled", "confirmed", "available", "sent", "saved",
                "removed", "updated", "added", "created", "scheduled", "booked", "completed", "valid"}
@@ -52,7 +56,8 @@ def stable_seed(*parts: Any) -> int:
 
 
 def canonical_json(obj: Any) -> str:
-    return json.dumps(obj, sort_keys=True, ensure_ascii=True, separators=(",", ":"), default=str)
+    """Sorted, compact, strict ASCII JSON (unrepresentable numbers as their `shown_number` text)."""
+    return strict_dumps(obj, sort_keys=True, ensure_ascii=True, separators=(",", ":"), default=str)
 
 
 def validator_for(schema: dict[str, Any]) -> Draft202012Validator:
@@ -85,12 +90,64 @@ def argument_error(tool: ToolSpec, arguments: Any, argjson: str | None = None) -
         key = (tool, argjson if argjson is not None else canonical_json(arguments))
     except (TypeError, ValueError):
         return _argument_error(tool, arguments)
+    if len(key[1]) > _CACHE_KEY_MAX:
+        return _argument_error(tool, arguments)
     hit = _VALID_CACHE.get(key, _VALID_CACHE)
     if hit is _VALID_CACHE:
         if len(_VALID_CACHE) > _CACHE_LIMIT:
             _VALID_CACHE.clear()
         hit = _VALID_CACHE[key] = _argument_error(tool, arguments)
     return hit
+
+
+def _pointer_parts(pointer: str) -> list[str]:
+    return [p.replace("~1", "/").replace("~0", "~") for p in pointer.split("/")[1:]]
+
+
+def _subschema(schema: Any, parts: list[str]) -> dict[str, Any]:
+    """The schema that applies at a path of the arguments ({} when it cannot be told)."""
+    for part in parts:
+        if not isinstance(schema, dict):
+            return {}
+        props = schema.get("properties")
+        if isinstance(props, dict) and part in props:
+            schema = props[part]
+        elif isinstance(schema.get("items"), dict) and part.isdigit():
+            schema = schema["items"]
+        elif isinstance(schema.get("additionalProperties"), dict):
+            schema = schema["additionalProperties"]
+        else:
+            return {}
+    return schema if isinstance(schema, dict) else {}
+
+
+def _admits_number(schema: dict[str, Any], kind: str) -> bool:
+    """Does the schema at a value's place accept a number of this kind (ignoring its value)?"""
+    t = schema.get("type")
+    if t is None:
+        alts = [s for k in ("anyOf", "oneOf") for s in schema.get(k) or () if isinstance(s, dict)]
+        return not alts or any(_admits_number(s, kind) for s in alts)
+    types = set(t) if isinstance(t, list) else {t}
+    return "number" in types or (kind == "huge_int" and "integer" in types)
+
+
+def number_error(tool: ToolSpec, invalid: Any, arguments: Any = None) -> tuple[dict[str, Any], str] | None:
+    """The argument error for a call whose arguments held unrepresentable numbers (``Call.invalid``:
+    NaN, ±Infinity, integers beyond ±1.8e308): ``args:value`` where the schema takes a number there
+    (right type, a value that cannot be represented), ``args:type`` otherwise. None when there is
+    none, or when an unexpected top-level argument should be reported first (`argument_error`)."""
+    if not invalid:
+        return None
+    props = tool.properties
+    given = arguments if isinstance(arguments, dict) else {}
+    if any(k not in props for k in given):
+        return None
+    b = invalid[0]
+    sub = _subschema(tool.parameters, _pointer_parts(b.pointer))
+    code = "args:value" if _admits_number(sub, b.kind) else "args:type"
+    msg = (f"invalid value at {b.pointer}: {b.shown} is not a representable JSON number "
+           "(NaN, Infinity and numbers beyond +/-1.8e308 are not accepted)")
+    return error_response(400, "invalid_number", msg, b.pointer), code
 
 
 def _argument_error(tool: ToolSpec, arguments: Any) -> tuple[dict[str, Any], str] | None:
@@ -258,9 +315,10 @@ class World:
             if resp is None:
                 rng = random.Random(stable_seed(self.seed, "call", tool.name, argjson))
                 resp = self._respond(tool, args, rng, None, None, None)
-                if len(_RESPONSE_CACHE) > _CACHE_LIMIT:
-                    _RESPONSE_CACHE.clear()
-                _RESPONSE_CACHE[key] = resp
+                if len(argjson) <= _CACHE_KEY_MAX:
+                    if len(_RESPONSE_CACHE) > _CACHE_LIMIT:
+                        _RESPONSE_CACHE.clear()
+                    _RESPONSE_CACHE[key] = resp
             return resp, None
         coll = self._collection(tool)
         action = eff.action
@@ -311,7 +369,7 @@ class World:
         rng = random.Random(stable_seed(self.seed, action, tool.name, argjson))
         found = self._search(coll, args, substring=(action == "search"), rng=rng)
         resp = self._respond(tool, args, rng, None, found, action)
-        if before is not None:
+        if before is not None and len(argjson) <= _CACHE_KEY_MAX:
             if len(_RESPONSE_CACHE) > _CACHE_LIMIT:
                 _RESPONSE_CACHE.clear()
             _RESPONSE_CACHE[key] = (resp, [r for rid, r in base.items() if rid not in before])
@@ -400,9 +458,12 @@ class World:
                     a = a if isinstance(a, (int, float)) and not isinstance(a, bool) else (b or 0) * 0.5
                     b = b if isinstance(b, (int, float)) and not isinstance(b, bool) else a * 1.5 + 1
                     sub = props[k]
-                    a = max(float(a), float(sub.get("minimum", a)))
-                    b = min(float(b), float(sub.get("maximum", b)))
-                    if b < a:
+                    try:
+                        a = max(float(a), float(sub.get("minimum", a)))
+                        b = min(float(b), float(sub.get("maximum", b)))
+                    except (OverflowError, TypeError, ValueError):
+                        continue
+                    if not (b >= a and math.isfinite(a) and math.isfinite(b)):  # also NaN: no record fits
                         continue
                     if sub.get("type") == "integer":
                         rec[k] = rng.randint(int(-(-a // 1)), max(int(-(-a // 1)), int(b)))

@@ -8,9 +8,10 @@ official error strings, so verdicts and error types can be compared entry by ent
 from __future__ import annotations
 
 import re
+import reprlib
 from typing import Any
 
-from toolenv.suites.bfcl.decode import decode_ast, is_empty_output, is_function_calling_format_output
+from toolenv.suites.bfcl.decode import TooLarge, _size, decode_ast, is_empty_output, is_function_calling_format_output
 
 PYTHON_TYPE_MAPPING = {
     "string": str,
@@ -26,6 +27,28 @@ NESTED_TYPES = ("array", "tuple")
 
 _STD_RE = re.compile(r"[ \,\.\/\-\_\*\^]")
 _std_cache: dict[str, str] = {}
+_STD_CACHE_MAX_LEN = 256  # only short strings are cached (hostile outputs must not grow the cache)
+_REPR_LIMIT = 2000
+_short = reprlib.Repr()
+_short.maxstring = _short.maxother = 200
+_short.maxlist = _short.maxtuple = _short.maxdict = _short.maxset = 20
+_short.maxlevel = 6
+
+
+def _r(value: Any) -> str:
+    """``repr(value)`` for error messages; a shortened repr for very large values (never raises)."""
+    try:
+        if _size(value, _REPR_LIMIT) <= _REPR_LIMIT:
+            return repr(value)
+        return _short.repr(value)
+    except (ValueError, RecursionError):
+        return f"<{type(value).__name__}>"
+
+
+def _pytype(value: Any) -> type:
+    """``type(value)``, with `TooLarge` (an integer beyond a double's range) typed as ``int``."""
+    t = type(value)
+    return int if t is TooLarge else t
 
 
 def standardize_string(s: str) -> str:
@@ -33,7 +56,7 @@ def standardize_string(s: str) -> str:
     r = _std_cache.get(s)
     if r is None:
         r = _STD_RE.sub("", s).lower().replace("'", '"')
-        if len(_std_cache) < 200_000:
+        if len(_std_cache) < 200_000 and len(s) <= _STD_CACHE_MAX_LEN:
             _std_cache[s] = r
     return r
 
@@ -57,7 +80,7 @@ def type_checker(param: str, value: Any, possible: list, type_desc: str, expecte
     pa_type = _possible_answer_type(possible)
     is_variable = pa_type is not None and pa_type != expected
     nested_failed = False
-    if type(value) == expected:
+    if _pytype(value) == expected:
         if nested is None:
             return {"valid": True, "error": [], "is_variable": is_variable}
         for item in possible:
@@ -65,27 +88,27 @@ def type_checker(param: str, value: Any, possible: list, type_desc: str, expecte
             if type(item) == list:
                 item_type = _possible_answer_type(item)
                 for v in value:
-                    if type(v) == nested:
+                    if _pytype(v) == nested:
                         continue
-                    if item_type is not None and type(v) == item_type:
+                    if item_type is not None and _pytype(v) == item_type:
                         continue
                     ok = False
                     break
             if ok:
                 return {"valid": True, "error": [], "is_variable": is_variable}
         nested_failed = True
-    if pa_type is not None and type(value) == pa_type:
+    if pa_type is not None and _pytype(value) == pa_type:
         if nested_failed:  # official quirk: the nested failure stands, typed "nested"
             return {
                 "valid": False,
-                "error": [f"Nested type checking failed for parameter {param!r}. Expected outer type {type_desc} with inner type {nested}. Parameter value: {value!r}."],
+                "error": [f"Nested type checking failed for parameter {param!r}. Expected outer type {type_desc} with inner type {nested}. Parameter value: {_r(value)}."],
                 "is_variable": True,
                 "error_type": "type_error:nested",
             }
         return {"valid": True, "error": [], "is_variable": True}
     return {
         "valid": False,
-        "error": [f"Incorrect type for parameter {param!r}. Expected type {type_desc}, got {type(value).__name__}. Parameter value: {value!r}."],
+        "error": [f"Incorrect type for parameter {param!r}. Expected type {type_desc}, got {_pytype(value).__name__}. Parameter value: {_r(value)}."],
         "is_variable": False,
         "error_type": "type_error:simple",
     }
@@ -96,7 +119,7 @@ def string_checker(param: str, value: str, possible: list) -> dict[str, Any]:
     for a in possible:
         if type(a) == str and standardize_string(a) == std:
             return _OK
-    return _fail("value_error:string", f"Invalid value for parameter {param!r}: {value!r}. Expected one of {possible}. Case insensitive.")
+    return _fail("value_error:string", f"Invalid value for parameter {param!r}: {_r(value)}. Expected one of {possible}. Case insensitive.")
 
 
 def _std_seq(seq: Any) -> list:
@@ -111,7 +134,7 @@ def list_checker(param: str, value: list, possible: list) -> dict[str, Any]:
     for a in possible:
         if std == _std_seq(a):
             return _OK
-    return _fail("value_error:list/tuple", f"Invalid value for parameter {param!r}: {value!r}. Expected one of {possible}.")
+    return _fail("value_error:list/tuple", f"Invalid value for parameter {param!r}: {_r(value)}. Expected one of {possible}.")
 
 
 def dict_checker(param: str, value: dict, possibles: list) -> dict[str, Any]:
@@ -133,7 +156,7 @@ def dict_checker(param: str, value: dict, possibles: list) -> dict[str, Any]:
             sv = standardize_string(v) if type(v) == str else v
             allowed = _std_seq(possible[key])
             if sv not in allowed:
-                result["error"].append(f"Invalid value for parameter {key!r}: {v!r}. Expected one of {allowed}.")
+                result["error"].append(f"Invalid value for parameter {key!r}: {_r(v)}. Expected one of {allowed}.")
                 result["error_type"] = "value_error:dict_value"
                 flag = False
                 break
@@ -200,6 +223,8 @@ def simple_function_checker(func_doc: dict, model_call: dict, possible_answer: d
             value = list(value)
         if type_desc == "float" and type(value) == int:  # int -> float, top level only
             value = float(value)
+        elif type_desc == "float" and type(value) is TooLarge:  # float() would overflow: no float can match
+            return _fail("value_error:others", f"Invalid value for parameter {param!r}: {_r(value)} is beyond the range of a float. Expected one of {possible[param]}.")
         allowed = possible[param]
         tc = type_checker(param, value, allowed, type_desc, expected, nested)
         if not tc["valid"]:
@@ -230,7 +255,7 @@ def simple_function_checker(func_doc: dict, model_call: dict, possible_answer: d
         except Exception:
             found = False
         if not found:
-            return _fail("value_error:others", f"Invalid value for parameter {param!r}: {value!r}. Expected one of {allowed}.")
+            return _fail("value_error:others", f"Invalid value for parameter {param!r}: {_r(value)}. Expected one of {allowed}.")
     for param, allowed in possible.items():
         if param not in model_params and "" not in allowed:
             return _fail("simple_function_checker:missing_optional", f"Optional parameter {param!r} not provided and not marked as optional.")
@@ -297,15 +322,30 @@ def is_relevance_category(category: str) -> bool:
     return "irrelevance" in category or "relevance" in category
 
 
-def check_single(entry: dict, answer: list | None, result: Any, category: str, underscore_to_dot: bool = False) -> dict[str, Any]:
+_UNSET: Any = object()
+
+
+def check_single(entry: dict, answer: list | None, result: Any, category: str, underscore_to_dot: bool = False,
+                 *, decoded: Any = _UNSET) -> dict[str, Any]:
     """Score one single-turn result (raw: text or ``[{name: json}]``) like the official runners.
 
     Returns ``{"valid", "error", "error_type", "decoded"}``; ``error_type`` is None when valid.
+    ``decoded``: ``decode_ast(result)`` when the caller already has it, or the exception decoding
+    raised (so the output is not decoded twice).
     """
+    given = decoded
+
+    def decode() -> Any:
+        if given is _UNSET:
+            return decode_ast(result)
+        if isinstance(given, BaseException):
+            raise given
+        return given
+
     if is_relevance_category(category):
         decoded = None
         try:
-            decoded = decode_ast(result)
+            decoded = decode()
             has_call = not is_empty_output(decoded)
             err = ""
         except Exception as e:  # any decoding failure means "no call", as officially
@@ -319,7 +359,7 @@ def check_single(entry: dict, answer: list | None, result: Any, category: str, u
             return {"valid": True, "error": [], "error_type": None, "decoded": decoded}
         return {"valid": False, "error": [f"Invalid syntax. Failed to decode AST when it should have. {err}"], "error_type": "relevance_error:decoder_failed", "decoded": decoded}
     try:
-        decoded = decode_ast(result)
+        decoded = decode()
     except Exception as e:  # noqa: BLE001 - the official runner catches everything here
         return {"valid": False, "error": [f"Invalid syntax. Failed to decode AST. {e}"], "error_type": "ast_decoder:decoder_failed", "decoded": None}
     if not is_function_calling_format_output(decoded):

@@ -23,16 +23,67 @@ from __future__ import annotations
 
 import ast
 import json
+import math
 import operator
+import re
 from typing import Any
 
+from toolenv.observation import MAX_JSON_NUMBER, int_digits
+from toolenv.parse import parse_python
+
 MAX_TEXT_CHARS = 200_000
-_MAX_POW_EXPONENT = 10_000
-_MAX_SEQ_REPEAT = 100_000
+#: largest integer (in bits, ~1,233 digits) that literal arithmetic reads or computes; an operation
+#: whose estimated result is larger (``a**b`` ~ ``b*log2|a|`` bits, ``a*b`` ~ bits(a)+bits(b),
+#: ``a<<b`` ~ bits(a)+b) is refused before it is computed
+MAX_ARITH_BITS = 4096
+#: total size (characters, items, 64-bit words) the arithmetic of one decode may build
+ARITH_BUDGET = 100_000
+_MAX_SEQ_REPEAT = 10_000
+_FORMAT_WIDTH_RE = re.compile(r"%(\([^)]*\))?[^a-zA-Z%]*(\*|\d{4,})")
 
 
 class DecodeError(ValueError):
     """The output could not be decoded (the official ``ast_decoder:decoder_failed``)."""
+
+
+class TooLarge:
+    """A decoded integer beyond +/-1.8e308 (a double's range). The official decoder keeps such a
+    literal as an ``int``; no possible answer can equal it and its text may exceed Python's int-str
+    limit, so it is kept as this marker: typed as an integer by the checker, equal to nothing,
+    shown as ``<integer of N digits>``."""
+
+    __slots__ = ("digits", "negative")
+
+    def __init__(self, value: int) -> None:
+        self.digits = int_digits(value)
+        self.negative = value < 0
+
+    def __eq__(self, other: object) -> bool:
+        return False
+
+    __hash__ = object.__hash__
+
+    def __repr__(self) -> str:
+        return f"<{'negative ' if self.negative else ''}integer of {self.digits} digits>"
+
+
+def bound_value(v: Any) -> Any:
+    """``v`` with integers beyond a double's range replaced by `TooLarge` (containers rebuilt only
+    when needed)."""
+    t = type(v)
+    if t is int:
+        return TooLarge(v) if (v > MAX_JSON_NUMBER or v < -MAX_JSON_NUMBER) else v
+    if t in (list, tuple, set):
+        items = [bound_value(x) for x in v]
+        if all(a is b for a, b in zip(items, v)):
+            return v
+        return t(items)
+    if t is dict:
+        pairs = [(bound_value(k), bound_value(x)) for k, x in v.items()]
+        if all(k2 is k and x2 is x for (k2, x2), (k, x) in zip(pairs, v.items())):
+            return v
+        return dict(pairs)
+    return v
 
 
 # --------------------------------------------------------------------------- safe arithmetic
@@ -54,49 +105,116 @@ _BINOPS = {
 _UNARY = {ast.USub: operator.neg, ast.UAdd: operator.pos, ast.Invert: operator.invert, ast.Not: operator.not_}
 
 
-def _arith(node: ast.AST, depth: int = 0) -> Any:
+def _is_int(v: Any) -> bool:
+    return type(v) is int or type(v) is bool
+
+
+def _size(v: Any, limit: int) -> int:
+    """About how much memory ``v`` takes, in characters / items / 64-bit words (at least 1; shared
+    items counted each time); stops counting past ``limit``."""
+    t = type(v)
+    if t is str or t is bytes:
+        return max(1, len(v))
+    if t is int:
+        return v.bit_length() // 64 + 1
+    if t in (list, tuple, set, dict):
+        n = 0
+        for x in (v.items() if t is dict else v):
+            if n > limit:
+                break
+            n += _size(x, limit - n)
+        return max(1, n)
+    return 1
+
+
+class _Arith:
+    """Literal arithmetic under a cost bound: every operation is sized before it is computed, and
+    what one decode builds in total is limited by `ARITH_BUDGET`."""
+
+    def __init__(self, budget: int = ARITH_BUDGET) -> None:
+        self.left = budget
+
+    def spend(self, n: int) -> None:
+        self.left -= n
+        if self.left < 0:
+            raise DecodeError("arithmetic too large to evaluate")
+
+    def __call__(self, node: ast.AST, depth: int = 0) -> Any:
+        if depth > 100:
+            raise DecodeError("expression nested too deeply")
+        if isinstance(node, ast.Constant):
+            v = node.value
+            if type(v) is int and v.bit_length() > MAX_ARITH_BITS:
+                raise DecodeError("integer too large for arithmetic")
+            return v
+        if isinstance(node, ast.UnaryOp):
+            try:
+                return _UNARY[type(node.op)](self(node.operand, depth + 1))
+            except (TypeError, ValueError, OverflowError) as e:
+                raise DecodeError(f"{type(e).__name__}: {e}") from None
+        if isinstance(node, ast.BinOp):
+            left = self(node.left, depth + 1)
+            right = self(node.right, depth + 1)
+            op = type(node.op)
+            self._check(op, left, right)
+            try:
+                out = _BINOPS[op](left, right)
+            except Exception as e:  # ZeroDivisionError, TypeError, OverflowError ... -> decode failure like eval
+                raise DecodeError(f"{type(e).__name__}: {e}") from None
+            if type(out) is int and out.bit_length() > MAX_ARITH_BITS:
+                raise DecodeError("arithmetic result too large")
+            self.spend(_size(out, self.left + 1))
+            return out
+        try:
+            if isinstance(node, ast.List):
+                return [self(e, depth + 1) for e in node.elts]
+            if isinstance(node, ast.Tuple):
+                return tuple(self(e, depth + 1) for e in node.elts)
+            if isinstance(node, ast.Set):
+                return {self(e, depth + 1) for e in node.elts}
+            if isinstance(node, ast.Dict):
+                if any(k is None for k in node.keys):
+                    raise DecodeError("dict unpacking in arithmetic")
+                return {self(k, depth + 1): self(v, depth + 1) for k, v in zip(node.keys, node.values)}
+        except TypeError as e:  # unhashable set member / dict key
+            raise DecodeError(f"TypeError: {e}") from None
+        if isinstance(node, ast.Name):
+            raise DecodeError(f"name '{node.id}' is not defined")
+        raise DecodeError(f"unsupported expression {type(node).__name__}")
+
+    def _check(self, op: type, left: Any, right: Any) -> None:
+        """Refuse an operation whose result would be too large, before computing it."""
+        if op is ast.Pow and _is_int(left) and _is_int(right) and right > 0 and abs(left) > 1:
+            if right > MAX_ARITH_BITS or right * math.log2(abs(left)) > MAX_ARITH_BITS:  # |left| >= 2
+                raise DecodeError("arithmetic result too large")
+        elif op is ast.Mult:
+            if _is_int(left) and _is_int(right):
+                if left.bit_length() + right.bit_length() > MAX_ARITH_BITS + 1:
+                    raise DecodeError("arithmetic result too large")
+                return
+            for a, b in ((left, right), (right, left)):
+                if _is_int(b) and isinstance(a, (str, bytes, list, tuple)) and b > 0:
+                    if b * _size(a, _MAX_SEQ_REPEAT + 1) > _MAX_SEQ_REPEAT:
+                        raise DecodeError("sequence repetition too large")
+        elif op is ast.LShift and _is_int(left) and _is_int(right) and left:
+            if right > 0 and left.bit_length() + right > MAX_ARITH_BITS:
+                raise DecodeError("shift too large")
+        elif op is ast.Mod and isinstance(left, (str, bytes)):
+            text = left if isinstance(left, str) else left.decode("latin-1")
+            if _FORMAT_WIDTH_RE.search(text):
+                raise DecodeError("format width too large")
+
+
+def _arith(node: ast.AST, depth: int = 0, arith: _Arith | None = None) -> Any:
     """Evaluate a literal arithmetic expression the way Python's ``eval`` would, or raise.
 
-    Supports constants, containers of them, unary and binary operators. Names, calls,
-    attributes and everything else raise (the official ``eval`` would raise ``NameError`` for
-    names; builtins such as ``abs(-1) + 1`` are the one documented divergence).
+    Supports constants, containers of them, unary and binary operators, under a cost bound
+    (`MAX_ARITH_BITS`, `ARITH_BUDGET`): an expression over the bound raises `DecodeError` in
+    microseconds instead of being computed. Names, calls, attributes and everything else raise
+    (the official ``eval`` would raise ``NameError`` for names; builtins such as ``abs(-1) + 1``
+    are the one documented divergence). Integers beyond a double's range come back as `TooLarge`.
     """
-    if depth > 100:
-        raise DecodeError("expression nested too deeply")
-    if isinstance(node, ast.Constant):
-        return node.value
-    if isinstance(node, ast.UnaryOp):
-        return _UNARY[type(node.op)](_arith(node.operand, depth + 1))
-    if isinstance(node, ast.BinOp):
-        left = _arith(node.left, depth + 1)
-        right = _arith(node.right, depth + 1)
-        op = type(node.op)
-        if op is ast.Pow and isinstance(right, (int, float)) and not isinstance(right, bool):
-            if abs(right) > _MAX_POW_EXPONENT and isinstance(left, int) and abs(left) > 1:
-                raise DecodeError("exponent too large")
-        if op in (ast.Mult, ast.LShift):
-            for a, b in ((left, right), (right, left)):
-                if isinstance(a, (str, bytes, list, tuple)) and isinstance(b, int) and b * max(1, len(a)) > _MAX_SEQ_REPEAT:
-                    raise DecodeError("sequence repetition too large")
-            if op is ast.LShift and isinstance(right, int) and right > _MAX_POW_EXPONENT:
-                raise DecodeError("shift too large")
-        try:
-            return _BINOPS[op](left, right)
-        except Exception as e:  # ZeroDivisionError, TypeError, ... -> decode failure like eval
-            raise DecodeError(f"{type(e).__name__}: {e}") from None
-    if isinstance(node, ast.List):
-        return [_arith(e, depth + 1) for e in node.elts]
-    if isinstance(node, ast.Tuple):
-        return tuple(_arith(e, depth + 1) for e in node.elts)
-    if isinstance(node, ast.Set):
-        return {_arith(e, depth + 1) for e in node.elts}
-    if isinstance(node, ast.Dict):
-        if any(k is None for k in node.keys):
-            raise DecodeError("dict unpacking in arithmetic")
-        return {_arith(k, depth + 1): _arith(v, depth + 1) for k, v in zip(node.keys, node.values)}
-    if isinstance(node, ast.Name):
-        raise DecodeError(f"name '{node.id}' is not defined")
-    raise DecodeError(f"unsupported expression {type(node).__name__}")
+    return bound_value((arith or _Arith())(node, depth))
 
 
 # --------------------------------------------------------------------------- official AST rules
@@ -110,45 +228,45 @@ def _call_name(func: ast.AST) -> str:
     return ".".join(reversed(parts))
 
 
-def _resolve_call(elem: ast.Call) -> dict[str, dict[Any, Any]]:
+def _resolve_call(elem: ast.Call, arith: _Arith) -> dict[str, dict[Any, Any]]:
     args: dict[Any, Any] = {}
     for kw in elem.keywords:  # positional arguments are dropped, as officially
-        args[kw.arg] = _resolve_value(kw.value)  # ``**x`` gives a None key, as officially
+        args[kw.arg] = _resolve_value(kw.value, arith)  # ``**x`` gives a None key, as officially
     return {_call_name(elem.func): args}
 
 
-def _resolve_value(value: ast.AST | None) -> Any:
+def _resolve_value(value: ast.AST | None, arith: _Arith) -> Any:
     if isinstance(value, ast.Constant):
-        return "..." if value.value is Ellipsis else value.value
+        return "..." if value.value is Ellipsis else bound_value(value.value)
     if isinstance(value, ast.UnaryOp):
         operand = value.operand
         if not isinstance(operand, ast.Constant):
             raise DecodeError(f"unsupported unary operand {type(operand).__name__}")
         try:
-            return -operand.value  # the official decoder negates for every unary operator
+            return bound_value(-operand.value)  # the official decoder negates for every unary operator
         except TypeError as e:
             raise DecodeError(str(e)) from None
     if isinstance(value, ast.List):
-        return [_resolve_value(v) for v in value.elts]
+        return [_resolve_value(v, arith) for v in value.elts]
     if isinstance(value, ast.Dict):
         out = {}
         for k, v in zip(value.keys, value.values):
-            key = _resolve_value(k)
+            key = _resolve_value(k, arith)
             try:
-                out[key] = _resolve_value(v)
+                out[key] = _resolve_value(v, arith)
             except TypeError as e:  # unhashable key
                 raise DecodeError(str(e)) from None
         return out
     if isinstance(value, ast.BinOp):
-        return _arith(value)
+        return _arith(value, 0, arith)
     if isinstance(value, ast.Name):
         return value.id
     if isinstance(value, ast.Call):
         if not value.keywords:
             return ast.unparse(value)
-        return _resolve_call(value)
+        return _resolve_call(value, arith)
     if isinstance(value, ast.Tuple):
-        return tuple(_resolve_value(v) for v in value.elts)
+        return tuple(_resolve_value(v, arith) for v in value.elts)
     if isinstance(value, ast.Subscript):
         return ast.unparse(value.value) + "[" + ast.unparse(value.slice) + "]"
     raise DecodeError(f"Unsupported AST type: {type(value)}")
@@ -157,11 +275,12 @@ def _resolve_value(value: ast.AST | None) -> Any:
 def _parse_call_list(text: str) -> list[dict[str, dict[Any, Any]]]:
     cleaned = text.strip().strip("'")
     try:
-        body = ast.parse(cleaned, mode="eval").body
+        body = parse_python(cleaned).body  # ast.parse, refusing text over MAX_SYNTAX_ITEMS
     except (SyntaxError, ValueError, RecursionError, MemoryError) as e:
         raise DecodeError(f"{type(e).__name__}: {e}") from None
+    arith = _Arith()  # one cost budget for the whole output
     if isinstance(body, ast.Call):
-        return [_resolve_call(body)]
+        return [_resolve_call(body, arith)]
     elts = getattr(body, "elts", None)
     if elts is None:
         raise DecodeError(f"'{type(body).__name__}' object has no attribute 'elts'")
@@ -169,7 +288,7 @@ def _parse_call_list(text: str) -> list[dict[str, dict[Any, Any]]]:
     for elem in elts:
         if not isinstance(elem, ast.Call):
             raise DecodeError("an element is not a function call")
-        out.append(_resolve_call(elem))
+        out.append(_resolve_call(elem, arith))
     return out
 
 

@@ -24,7 +24,8 @@ import json
 from typing import Any
 
 from toolenv.episode import Episode, StepOutcome, Suite
-from toolenv.parse import ParsedAction
+from toolenv.observation import strict_dumps
+from toolenv.parse import MAX_CALLS, Call, ParsedAction
 from toolenv.suites.bfcl.checker import check_single
 from toolenv.suites.bfcl.data import call_to_keywords, is_multi_turn, load_category
 from toolenv.suites.bfcl.decode import DecodeError, decode_ast_prompting, decode_execute_prompting, to_execution_list
@@ -262,6 +263,32 @@ def _raw(action: ParsedAction) -> str:
     return getattr(action, "raw", "") or action.text or ""
 
 
+_NON_FINITE = {"nan": float("nan"), "inf": float("inf"), "-inf": float("-inf")}
+
+
+def fc_arguments_json(call: Call) -> str:
+    """A parsed call's arguments as the JSON string a function-calling model would have sent. The
+    env's parser replaced NaN/Infinity by strings (`toolenv.parse`); they are put back here, so the
+    official decoder (``json.loads``) sees the float it would have seen."""
+    args = call.arguments
+    invalid = [b for b in getattr(call, "invalid", ()) if b.kind in _NON_FINITE]
+    if invalid:
+        args = copy.deepcopy(args)
+        for b in invalid:
+            parts = [p.replace("~1", "/").replace("~0", "~") for p in b.pointer.split("/")[1:]]
+            node: Any = args
+            try:
+                for p in parts[:-1]:
+                    node = node[int(p)] if isinstance(node, list) else node[p]
+                if isinstance(node, list):
+                    node[int(parts[-1])] = _NON_FINITE[b.kind]
+                else:
+                    node[parts[-1]] = _NON_FINITE[b.kind]
+            except (KeyError, IndexError, ValueError, TypeError):
+                continue
+    return json.dumps(args)
+
+
 # --------------------------------------------------------------------------- single turn
 class SingleTurnEpisode(Episode):
     def __init__(self, task: Task) -> None:
@@ -277,13 +304,15 @@ class SingleTurnEpisode(Episode):
         """Official verdict for an action (prompt-style text first, then the env's parsed calls as FC output)."""
         raw = _raw(action)
         category = self.task.category
-        result: Any = raw
         try:
-            decode_ast_prompting(raw)
-        except Exception:  # noqa: BLE001
+            decoded: Any = decode_ast_prompting(raw)
+            result: Any = raw
+        except Exception as e:  # noqa: BLE001
+            decoded, result = e, raw
             if action.kind == "calls" and action.calls:
-                result = [{c.name: json.dumps(c.arguments)} for c in action.calls]
-        return check_single(self._entry, self._entry["ground_truth"], result, category)
+                result = [{c.name: fc_arguments_json(c)} for c in action.calls]
+                return check_single(self._entry, self._entry["ground_truth"], result, category)
+        return check_single(self._entry, self._entry["ground_truth"], result, category, decoded=decoded)
 
     def step(self, action: ParsedAction, call_ids: list[str]) -> StepOutcome:
         if self._done:
@@ -299,7 +328,7 @@ class SingleTurnEpisode(Episode):
             "success": bool(r["valid"]),
             "bfcl_error_type": r["error_type"],
             "bfcl_error": r["error"] if not r["valid"] else [],
-            "bfcl_decoded": json.loads(json.dumps(decoded, default=repr)) if decoded is not None else None,
+            "bfcl_decoded": json.loads(strict_dumps(decoded, default=repr)) if decoded is not None else None,
         }
         return StepOutcome([], 1.0 if r["valid"] else 0.0, True, defs, info)
 
@@ -370,6 +399,9 @@ class MultiTurnEpisode(Episode):
             return StepOutcome([], 0.0, True, [], self._final_info())
         n_turns = len(self._gt)
         calls = decode_multi_turn_action(action)
+        if len(calls) > MAX_CALLS:  # not executed (the env's parser refuses such an action as well)
+            info = {"bfcl_turn": self._turn, "parse_error": f"more than {MAX_CALLS} calls in one action"}
+            return StepOutcome([], 0.0, False, ["format:unparseable"], info)
         if calls:
             results = self._checker.run_model_step(calls)
             self._turn_steps.append(calls)

@@ -19,7 +19,7 @@ from typing import Any
 
 from toolenv.suites.bfcl.backends import CLASSES, STATELESS, Backend
 from toolenv.suites.bfcl.backends.file_system import Directory, File
-from toolenv.suites.bfcl.decode import _arith
+from toolenv.suites.bfcl.decode import _arith, _Arith, bound_value
 
 BLOCKED = frozenset({"kill", "exit", "quit", "remove", "unlink", "popen", "Popen", "run"})
 MAX_CALL_CHARS = 20_000
@@ -42,6 +42,13 @@ def _canon(x: Any) -> Any:
 
 class ExecError(Exception):
     pass
+
+
+def _error_text(e: BaseException) -> str:
+    try:
+        return f"Error during execution: {e}"
+    except Exception:  # noqa: BLE001 - an exception whose message cannot be built
+        return f"Error during execution: {type(e).__name__}"
 
 
 class Executor:
@@ -105,19 +112,23 @@ class Executor:
                 node = ast.parse(call.strip(), mode="eval").body
             except SyntaxError as e:
                 raise ExecError(f"{e.msg} (<string>, line {e.lineno})") from None
+            self._budget = _Arith()  # one arithmetic cost budget per call
             result = self._eval(node, 0)
         except RecursionError:
             return "Error during execution: maximum recursion depth exceeded"
         except Exception as e:  # noqa: BLE001 - any failure is reported like the official executor
-            return f"Error during execution: {e}"
-        if type(result) is str:
-            return result
-        if type(result) is dict:
-            try:
-                return json.dumps(result)
-            except (TypeError, ValueError):
-                return str(result)
-        return str(result)
+            return _error_text(e)
+        try:
+            if type(result) is str:
+                return result
+            if type(result) is dict:
+                try:
+                    return json.dumps(result)
+                except (TypeError, ValueError):
+                    return str(result)
+            return str(result)
+        except Exception as e:  # noqa: BLE001 - e.g. an int beyond the int-str limit in the result
+            return _error_text(e)
 
     def _eval(self, node: ast.AST, depth: int) -> Any:
         if depth > 50:
@@ -125,7 +136,7 @@ class Executor:
         if isinstance(node, ast.Call):
             return self._call(node, depth)
         if isinstance(node, ast.Constant):
-            return node.value
+            return bound_value(node.value)  # an integer beyond a double's range is a TooLarge marker
         if isinstance(node, ast.Name):
             if node.id in self.methods:
                 return self.methods[node.id]
@@ -150,7 +161,7 @@ class Executor:
         if isinstance(node, (ast.UnaryOp, ast.BinOp)):
             if any(isinstance(n, (ast.Call, ast.Attribute, ast.Subscript)) for n in ast.walk(node)):
                 raise ExecError("only literal arithmetic is supported in arguments")
-            return _arith(node)
+            return _arith(node, 0, getattr(self, "_budget", None))
         raise ExecError(f"unsupported expression: {ast.unparse(node)}")
 
     def _call(self, node: ast.Call, depth: int) -> Any:

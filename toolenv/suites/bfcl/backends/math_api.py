@@ -28,6 +28,13 @@ _IMPERIAL = {  # (unit_in, unit_out) -> factor
 }
 
 
+#: working precision (digits) actually used: the result is a float, so more digits cannot change it,
+#: and a hostile ``precision=10**9`` must not run for minutes
+_MAX_PRECISION = 100
+#: ``round`` to more places than this (either way) gives the same result for every double
+_MAX_ROUND_PLACES = 400
+
+
 def _numbers(numbers: Any) -> list[float] | None:
     if not isinstance(numbers, list) or not all(is_number(x) for x in numbers):
         return None
@@ -41,7 +48,7 @@ class MathAPI(Backend):
         if not isinstance(precision, int) or precision < 1:
             return {"error": "Precision must be a positive integer."}
         with localcontext() as ctx:
-            ctx.prec = precision
+            ctx.prec = min(precision, _MAX_PRECISION)
             result = Decimal(value).ln() / Decimal(base).ln()
         return {"result": float(result)}
 
@@ -116,7 +123,7 @@ class MathAPI(Backend):
             return {"error": "Precision must be a positive integer."}
         try:
             with localcontext() as ctx:
-                ctx.prec = precision
+                ctx.prec = min(precision, _MAX_PRECISION)
                 return {"result": float(Decimal(number).sqrt())}
         except InvalidOperation as e:
             return {"error": str(e)}
@@ -129,7 +136,8 @@ class MathAPI(Backend):
     def round_number(self, number: float, decimal_places: int = 0) -> dict[str, Any]:
         if not is_number(number) or not isinstance(decimal_places, int):
             return {"error": "Input must be a number and decimal places an integer."}
-        return {"result": round(number, decimal_places)}
+        places = max(-_MAX_ROUND_PLACES, min(decimal_places, _MAX_ROUND_PLACES))  # same result, bounded time
+        return {"result": round(number, places)}
 
     def percentage(self, part: float, whole: float) -> dict[str, Any]:
         if not (is_number(part) and is_number(whole)):
