@@ -123,7 +123,8 @@ def normalise_schema(schema: Any) -> Any:
                     continue
                 out[k] = _BFCL_TYPES.get(v, v)
             elif isinstance(v, list):
-                out[k] = [_BFCL_TYPES.get(t, t) for t in v if t != "any"] or None
+                # a non-string entry is left for the schema check to report with its pointer
+                out[k] = [_BFCL_TYPES.get(t, t) if isinstance(t, str) else t for t in v if t != "any"] or None
                 if out[k] is None:
                     del out[k]
             else:

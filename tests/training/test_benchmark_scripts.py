@@ -76,3 +76,31 @@ def test_token_budget_reports_the_cut(smoke_run):
     assert rows["every domain tool, JSON schemas, full answers"]["mean"] > every > demo > 0
     prompts = res["search_prompts"]
     assert prompts["every domain tool, compact lines"] > prompts["task's tools, brief lines (demo)"] > 0
+
+
+def test_sft_step_bench_runs_every_variant(smoke_run):
+    proc = _py("benchmarks/sft_step_bench.py", "--model", str(smoke_run / "sft"), "--batch", "2", "--length", "32",
+               "--labels", "8", "--steps", "1", "--freeze", "1", "--threads", "1")
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    res = json.loads(proc.stdout.strip().splitlines()[-1])["results"]
+    assert list(res) == ["model's own loss (all positions)", "label positions only", "label positions only + freeze_layers 1"]
+    assert all(r["s_per_step"] > 0 for r in res.values())
+
+
+def test_completion_loss_equals_the_models_loss(smoke_run):
+    import torch
+
+    from training.model import freeze_bottom, load_model
+    from training.sft import completion_loss
+
+    model = load_model(smoke_run / "sft")
+    ids = torch.randint(5, 200, (2, 24))
+    labels = ids.clone()
+    labels[:, :16] = -100
+    full = model(input_ids=ids, labels=labels).loss
+    assert torch.allclose(completion_loss(model, ids, None, labels), full, atol=1e-5)
+    n_all = sum(p.numel() for p in model.parameters())
+    left = freeze_bottom(model, 1)
+    assert 0 < left < n_all and not model.get_input_embeddings().weight.requires_grad
+    with pytest.raises(ValueError, match="freeze"):
+        freeze_bottom(load_model(smoke_run / "sft"), 99)
