@@ -62,7 +62,7 @@ def main() -> int:
             opt.zero_grad(set_to_none=True)
             times.append(time.perf_counter() - t)
         best = min(times[1:])
-        res[name] = {"s_per_step": round(best, 2), "tokens_per_s": round(args.batch * args.length / best, 1)}
+        res[name] = {"s_per_step": round(best, 5), "tokens_per_s": round(args.batch * args.length / best, 1)}
         print(f"{name:45s} {best:7.2f} s/step {args.batch * args.length / best:8.0f} tok/s", flush=True)
         del model, opt
     print(json.dumps({"model": args.model, "batch": args.batch, "length": args.length, "labels": args.labels,

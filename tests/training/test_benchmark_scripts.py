@@ -84,7 +84,7 @@ def test_sft_step_bench_runs_every_variant(smoke_run):
     assert proc.returncode == 0, proc.stderr[-3000:]
     res = json.loads(proc.stdout.strip().splitlines()[-1])["results"]
     assert list(res) == ["model's own loss (all positions)", "label positions only", "label positions only + freeze_layers 1"]
-    assert all(r["s_per_step"] > 0 for r in res.values())
+    assert all(r["s_per_step"] > 0 and r["tokens_per_s"] > 0 for r in res.values())
 
 
 def test_completion_loss_equals_the_models_loss(smoke_run):
