@@ -116,8 +116,8 @@ def _group_by_length(seq: list[dict[str, Any]], bs: int, window: int, rng: rando
 def completion_loss(model: Any, input_ids: Any, attention_mask: Any, labels: Any, num_items_in_batch: Any = None) -> Any:
     """Cross-entropy on the label tokens with the LM head applied to those positions only (the
     same value as the model's own loss). With a 49k vocabulary the full ``(batch, length, vocab)``
-    logits cost more than the 30 layers below them: measured 2.5x faster per step on SmolLM2-135M,
-    2 CPU cores, batch 4 x 450 tokens of which 80 are labels. Returns None when the model does not
+    logits are a large share of a step: measured 1.5x faster per step on SmolLM2-135M, 2 idle CPU
+    cores, batch 4 x 450 tokens of which 80 are labels (`benchmarks/sft_step_bench.py`). Returns None when the model does not
     expose a plain decoder + output embedding (the caller then uses the model's own loss)."""
     import torch
 
