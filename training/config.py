@@ -149,9 +149,16 @@ class SFTStageConfig:
         metadata={"help": "Plain HF cross-entropy on completion tokens inside SFTTrainer.compute_loss (2x faster on CPU)."},
     )
     logging_steps: int = field(default=10, metadata={"help": "Log every N steps."})
+    no_call_repeat: int = field(
+        default=1,
+        metadata={"help": "Rows whose ground truth makes no call (irrelevance, missing_argument) appear this many "
+                  "times in the warm-up data (1 = as synthesized). A short warm-up otherwise teaches a "
+                  "pretrained model to call whatever the request."},
+    )
 
     def __post_init__(self) -> None:
         _check(self.num_stages >= 1, "sft.num_stages must be >= 1")
+        _check(self.no_call_repeat >= 1, "sft.no_call_repeat must be >= 1")
         _check(self.curriculum in ("easy_to_hard", "random"), "sft.curriculum must be easy_to_hard or random")
         _check(self.learning_rate > 0, "sft.learning_rate must be > 0")
         _check(self.per_device_train_batch_size >= 1, "sft.per_device_train_batch_size must be >= 1")

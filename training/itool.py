@@ -203,6 +203,16 @@ class Run:
             self._examples = tokenize_rows(self.rows(), tokenizer, self.cfg.sft.max_length)
         return self._examples
 
+    def warmup_examples(self, tokenizer: Any) -> list[dict[str, Any]]:
+        """The warm-up's examples: no-call rows repeated ``sft.no_call_repeat`` times."""
+        ex = self.examples(tokenizer)
+        k = self.cfg.sft.no_call_repeat
+        if k <= 1:
+            return ex
+        tasks = self.train_task_list()
+        extra = [e for e in ex if tasks[e["row"]].num_calls == 0]
+        return ex + extra * (k - 1)
+
     # ------------------------------------------------------------------ stage 3: warm-up SFT
     def sft(self, name: str = "sft", curriculum: str | None = None) -> Path:
         d = self.stage(name)
@@ -213,7 +223,7 @@ class Run:
 
         init = self.model_init()
         model, tok = self.load_trainable(init)
-        ex = self.examples(tok)
+        ex = self.warmup_examples(tok)
         log(f"{name}: {len(ex)} examples, curriculum={curriculum or self.cfg.sft.curriculum}")
         with self.writer(d) as tmp, tensorboard_dir(self.dir, name, self.cfg.report_to):
             res = train_sft(model, tok, ex, self.cfg.sft, tmp / "trainer", seed=self.cfg.seed,
@@ -482,7 +492,7 @@ class Run:
             base_cfg = SFTStageConfig(**{**self.cfg.sft.__dict__, "lr_scheduler_type": self.cfg.preference.lr_scheduler_type,
                                          "warmup_ratio": 0.0})
             with tensorboard_dir(self.dir, "baseline", self.cfg.report_to):
-                res = train_sft(model, tok, self.examples(tok), base_cfg, tmp / "trainer", seed=self.cfg.seed + 99,
+                res = train_sft(model, tok, self.warmup_examples(tok), base_cfg, tmp / "trainer", seed=self.cfg.seed + 99,
                                 max_steps=steps, peft_config=lora_config(self.cfg.model), order="random",
                                 lr=self.cfg.preference.learning_rate, report_to=self.cfg.report_to)
             shutil.rmtree(tmp / "trainer", ignore_errors=True)

@@ -90,3 +90,20 @@ def test_float_fields_accept_yaml_exponents_and_reject_words(tmp_path):
     bad.write_text("preference:\n  learning_rate: fast\n")
     with pytest.raises(ValueError, match="preference.learning_rate: expected a number"):
         load_config(bad)
+
+
+def test_no_call_rows_are_repeated_in_the_warm_up_only(tmp_path):
+    from types import SimpleNamespace
+
+    from training.config import SFTStageConfig
+    from training.itool import Run
+
+    with pytest.raises(ValueError, match="no_call_repeat"):
+        SFTStageConfig(no_call_repeat=0)
+    cfg = ITOOLConfig(output_dir=str(tmp_path / "run"), sft=SFTStageConfig(no_call_repeat=3))
+    run = Run(cfg)
+    run._examples = [{"row": i, "input_ids": [i], "labels": [i], "difficulty": 0.0} for i in range(4)]
+    run._train_tasks = [SimpleNamespace(num_calls=n) for n in (1, 0, 2, 0)]
+    rows = [e["row"] for e in run.warmup_examples(None)]
+    assert sorted(rows) == [0, 1, 1, 1, 2, 3, 3, 3]
+    assert [e["row"] for e in run.examples(None)] == [0, 1, 2, 3]  # deficiency selection sees each task once
