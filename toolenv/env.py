@@ -15,7 +15,7 @@ from gymnasium.vector.utils import shared_memory as _shm
 from toolenv.episode import Episode, StepOutcome, Suite
 from toolenv.observation import build_observation, encode_message
 from toolenv.parse import MAX_ACTION_CHARS, ParsedAction, parse_action, render_calls
-from toolenv.reward import RewardConfig
+from toolenv.reward import INTERNAL_ERROR, RewardConfig
 from toolenv.tasks import Task, load_tasks
 
 MAX_OBSERVATION_CHARS = 1 << 20
@@ -141,6 +141,8 @@ class ToolUseEnv(gym.Env):
     - `seed`: seed used by the first `reset()` that passes none.
     - `max_steps` (default: max(12, 4 x turns + 2 x ground-truth calls) per task), `reward_config` (`RewardConfig` or dict), `expert_style` (hermes|json|python),
       `render_mode` (`"ansi"` or `"human"`).
+    - `spec_limits`: `toolenv.spec_checks.SpecLimits` (or a dict of its fields) — the caps the spec
+      loader enforces (the same as `toolenv validate --limit NAME=VALUE`); default: the documented ones.
     - `reset(options={"task_index": i})` or `{"task_id": "..."}` picks a task; otherwise drawn
       from `self.np_random`.
 
@@ -155,7 +157,7 @@ class ToolUseEnv(gym.Env):
                  data_dir: str | Path | None = None, seed: int | None = None, num_tasks: int = 256,
                  categories: Sequence[str] | None = None, synth_seed: int | None = None, max_steps: int | None = None,
                  reward_config: RewardConfig | dict[str, Any] | None = None, expert_style: str = "hermes",
-                 render_mode: str | None = None):
+                 render_mode: str | None = None, spec_limits: Any = None):
         if render_mode is not None and render_mode not in self.metadata["render_modes"]:
             raise ValueError(f"render_mode must be one of {self.metadata['render_modes']}, got {render_mode!r}")
         if max_steps is not None and max_steps < 1:
@@ -164,8 +166,13 @@ class ToolUseEnv(gym.Env):
             reward_config = RewardConfig(**reward_config)
         self.render_mode = render_mode
         self.max_steps = max_steps
+        if isinstance(spec_limits, dict):
+            from toolenv.spec_checks import SpecLimits
+
+            spec_limits = SpecLimits(**spec_limits)
         self.suite = self._make_suite(tool_specs, tasks, suite, data_dir, num_tasks, categories,
-                                      seed if synth_seed is None else synth_seed, reward_config, expert_style)
+                                      seed if synth_seed is None else synth_seed, reward_config, expert_style,
+                                      spec_limits)
         self.action_space = spaces.Text(max_length=MAX_ACTION_CHARS, charset=string.printable)
         self.observation_space = ObservationText(max_length=MAX_OBSERVATION_CHARS, min_length=2, charset=string.printable)
         self._default_seed = seed
@@ -182,7 +189,7 @@ class ToolUseEnv(gym.Env):
     # ---- construction -------------------------------------------------------------------
     @staticmethod
     def _make_suite(tool_specs, tasks, suite, data_dir, num_tasks, categories, synth_seed, reward_config,
-                    expert_style) -> Suite:
+                    expert_style, spec_limits=None) -> Suite:
         if isinstance(suite, Suite):
             return suite
         if suite is not None:
@@ -192,7 +199,7 @@ class ToolUseEnv(gym.Env):
         from toolenv.sim_episode import SimSuite
         from toolenv.spec import load_registry
 
-        registry = load_registry(tool_specs)
+        registry = load_registry(tool_specs, limits=spec_limits)
         if tasks is None:
             key = (id(registry), num_tasks, int(synth_seed or 0), tuple(categories or ()))
             pool = _TASK_POOL_CACHE.get(key)
@@ -278,7 +285,7 @@ class ToolUseEnv(gym.Env):
         try:
             out = self._episode.step(parsed, call_ids)
         except Exception as e:  # noqa: BLE001 - a suite bug must not crash a training run
-            out = StepOutcome([], -1.0, True, ["env:internal_error"], {"success": False, "error": f"{type(e).__name__}: {e}"})
+            out = StepOutcome([], -1.0, True, [INTERNAL_ERROR], {"success": False, "error": f"{type(e).__name__}: {e}"})
         self._steps += 1
         messages = out.messages
         if self._tool_view is not None:  # tool results must not reveal the canonical names

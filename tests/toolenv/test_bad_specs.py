@@ -384,3 +384,16 @@ def test_seeded_spec_mutations_are_refused_cleanly_or_run(tmp_path):
         env.close()
         ran += 1
     assert refused > 0 and ran > 0
+
+
+def test_gym_make_takes_spec_limits(tmp_path):
+    import gymnasium as gym
+
+    from toolenv.spec import bundled_specs_dir
+
+    spec = bundled_specs_dir() / "weather.json"
+    env = gym.make("ToolUse-v0", tool_specs=[str(spec)], num_tasks=8, spec_limits={"max_tools": 100})
+    env.reset(seed=0)
+    env.close()
+    with pytest.raises(SpecError, match="weather.json"):
+        gym.make("ToolUse-v0", tool_specs=[str(spec)], num_tasks=8, spec_limits={"max_tools": 1})
