@@ -529,47 +529,13 @@ class HFAgent(Agent):
                 logits = out.logits[:, -1, :].float()
         return [
             Continuation(text=self._decode(tokens[i]), logprobs=lps[i], token_ids=tokens[i], finished=finished[i],
-                         eos=ended[i], token_ends=self._token_ends(tokens[i]))
+                         eos=ended[i], token_ends=self.token_ends(tokens[i]))
             for i in range(k)
         ]
 
-    def _token_ends(self, ids: Sequence[int]) -> list[int]:
+    def token_ends(self, ids: Sequence[int]) -> list[int]:
         """Length of the decoded text after each token (end-of-turn tokens decode to nothing)."""
         return [len(self._decode(ids[: i + 1])) for i in range(len(ids))]
-
-    def completion_nll(self, prompts: Sequence[str], completions: Sequence[str], batch_size: int = 32) -> list[float]:
-        """Mean token NLL of each completion (plus the end-of-turn token) after its prompt text;
-        ``exp()`` of it is the perplexity. Batched, right padding, one forward pass per batch."""
-        import torch
-
-        res: list[float] = []
-        eos = self.tokenizer.eos_token or ""
-        pad = self.tokenizer.pad_token_id
-        for i in range(0, len(prompts), batch_size):
-            rows = []
-            for p, c in zip(prompts[i:i + batch_size], completions[i:i + batch_size]):
-                pi = self.tokenizer(p, add_special_tokens=False)["input_ids"]
-                ci = self.tokenizer(p + c + eos, add_special_tokens=False)["input_ids"]
-                n = 0  # completion tokens = where the joint encoding departs from the prompt's
-                while n < min(len(pi), len(ci)) and pi[n] == ci[n]:
-                    n += 1
-                rows.append((ci, max(1, n)))
-            width = max(len(r[0]) for r in rows)
-            ids = torch.full((len(rows), width), pad, dtype=torch.long)
-            labels = torch.full((len(rows), width), -100, dtype=torch.long)
-            attn = torch.zeros((len(rows), width), dtype=torch.long)
-            for j, (ci, n) in enumerate(rows):
-                ids[j, :len(ci)] = torch.tensor(ci)
-                attn[j, :len(ci)] = 1
-                labels[j, n:len(ci)] = torch.tensor(ci[n:])
-            dev = self.device
-            with torch.no_grad():
-                logits = self.model(input_ids=ids.to(dev), attention_mask=attn.to(dev)).logits[:, :-1].float()
-            tgt = labels[:, 1:].to(dev)
-            lp = torch.log_softmax(logits, -1).gather(2, tgt.clamp(min=0)[..., None]).squeeze(-1)
-            mask = (tgt != -100).float()
-            res.extend(float(x) for x in (-(lp * mask).sum(1) / mask.sum(1).clamp(min=1)))
-        return res
 
     def score(self, prompt_text: str, continuations: Sequence[str]) -> list[list[float]]:
         """Per-token log-probabilities of given continuation texts after ``prompt_text`` (batched,

@@ -80,22 +80,6 @@ def find_gguf(name: str) -> Path:
     return path
 
 
-def _quiet_progress():
-    from transformers.utils import logging as hf_logging
-
-    class _Ctx:
-        def __enter__(self):
-            self.on = hf_logging.is_progress_bar_enabled()
-            hf_logging.disable_progress_bar()
-
-        def __exit__(self, *exc):
-            if self.on:
-                hf_logging.enable_progress_bar()
-            return False
-
-    return _Ctx()
-
-
 def convert_gguf(gguf_path: str | os.PathLike, out_dir: str | os.PathLike, *, tool_format: str = DEFAULT_TOOL_FORMAT,
                  call_format: str = "hermes", dtype: str = "float32", source: dict[str, Any] | None = None) -> Path:
     """Convert a GGUF chat model to a plain Hugging Face checkpoint in ``out_dir`` (written to a
@@ -111,7 +95,7 @@ def convert_gguf(gguf_path: str | os.PathLike, out_dir: str | os.PathLike, *, to
     import torch
     from transformers import AutoModelForCausalLM, AutoTokenizer, GenerationConfig
 
-    from agents.tiny import build_chat_template
+    from agents.tiny import build_chat_template, quiet_progress
 
     gguf_path = Path(gguf_path)
     if not gguf_path.is_file():
@@ -121,7 +105,7 @@ def convert_gguf(gguf_path: str | os.PathLike, out_dir: str | os.PathLike, *, to
     shutil.rmtree(tmp, ignore_errors=True)
     t0 = time.perf_counter()
     folder, fname = str(gguf_path.parent), gguf_path.name
-    with _quiet_progress():
+    with quiet_progress():
         tok = AutoTokenizer.from_pretrained(folder, gguf_file=fname)
         model = AutoModelForCausalLM.from_pretrained(folder, gguf_file=fname, dtype=getattr(torch, dtype))
     vocab = tok.get_vocab()
@@ -150,7 +134,7 @@ def convert_gguf(gguf_path: str | os.PathLike, out_dir: str | os.PathLike, *, to
     n_params = sum(p.numel() for p in {id(p): p for p in model.parameters()}.values())
     tmp.mkdir(parents=True)
     try:
-        with _quiet_progress():
+        with quiet_progress():
             model.save_pretrained(tmp)
         tok.save_pretrained(tmp)
         _fix_saved_config(tmp, model.config.max_position_embeddings)
@@ -211,8 +195,10 @@ def verify_checkpoint(path: str | os.PathLike, tool_format: str = DEFAULT_TOOL_F
     import torch
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
+    from agents.tiny import quiet_progress
+
     tok = AutoTokenizer.from_pretrained(str(path))
-    with _quiet_progress():
+    with quiet_progress():
         model = AutoModelForCausalLM.from_pretrained(str(path), dtype=torch.float32)
     if getattr(model.config, "quantization_config", None) is not None or getattr(model, "hf_quantizer", None):
         raise RuntimeError(f"{path}: the reloaded model is still marked quantized")

@@ -19,11 +19,12 @@ Heavy libraries (torch, transformers, tokenizers) are imported inside functions.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 from dataclasses import asdict, dataclass, field, fields, replace
 from pathlib import Path
-from typing import Any, Iterable, Sequence
+from typing import Any, Iterable, Iterator, Sequence
 
 __all__ = [
     "TinyModelConfig",
@@ -585,6 +586,20 @@ def count_parameters(model: Any) -> int:
     return n
 
 
+@contextlib.contextmanager
+def quiet_progress() -> Iterator[None]:
+    """transformers' progress bars off meanwhile (restored as they were)."""
+    from transformers.utils import logging as hf_logging
+
+    bars = hf_logging.is_progress_bar_enabled()
+    hf_logging.disable_progress_bar()
+    try:
+        yield
+    finally:
+        if bars:
+            hf_logging.enable_progress_bar()
+
+
 def build_tiny_model(
     out_dir: str | os.PathLike,
     corpus: Iterable[str] | None = None,
@@ -639,15 +654,8 @@ def build_tiny_model(
     model.generation_config = GenerationConfig(
         eos_token_id=[eos_id, pad_id], pad_token_id=pad_id, do_sample=False, max_new_tokens=128
     )
-    from transformers.utils import logging as hf_logging
-
-    bars = hf_logging.is_progress_bar_enabled()
-    hf_logging.disable_progress_bar()
-    try:
+    with quiet_progress():
         model.save_pretrained(out)
-    finally:
-        if bars:
-            hf_logging.enable_progress_bar()
     hf_tok.save_pretrained(out)
     _fix_tokenizer_config(out, config)
     _verify_reload(out, tok, lines[:64])

@@ -20,12 +20,13 @@ argument error. Parsed calls are therefore always strict-JSON-safe.
 from __future__ import annotations
 
 import ast
+import contextlib
 import gc
 import json
 import re
 import warnings
 from dataclasses import dataclass, field
-from typing import Any, NamedTuple
+from typing import Any, Iterator, NamedTuple
 
 from toolenv.observation import MAX_JSON_NUMBER, number_problem, shown_number
 
@@ -214,21 +215,27 @@ def syntax_items(src: str) -> int:
     return sum(bare.count(c) for c in ",([{=:")
 
 
+@contextlib.contextmanager
+def gc_paused() -> Iterator[None]:
+    """Pause the cyclic garbage collector (restored as it was, also on errors)."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
 def parse_python(src: str) -> ast.AST:
     """``ast.parse(src, mode="eval")``, refusing text over `MAX_SYNTAX_ITEMS` (ValueError), with the
     cyclic garbage collector paused: an AST has no cycles, and collections triggered by its
     thousands of fresh nodes would scan the caller's whole heap (several times the parse itself)."""
     if syntax_items(src) > MAX_SYNTAX_ITEMS:
         raise ValueError(f"more than {MAX_SYNTAX_ITEMS} brackets, commas, colons or '=' outside strings")
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        with warnings.catch_warnings():  # e.g. "invalid decimal literal": the text is data, not code
-            warnings.simplefilter("ignore", SyntaxWarning)
-            return ast.parse(src, mode="eval")
-    finally:
-        if enabled:
-            gc.enable()
+    with gc_paused(), warnings.catch_warnings():  # e.g. "invalid decimal literal": the text is data, not code
+        warnings.simplefilter("ignore", SyntaxWarning)
+        return ast.parse(src, mode="eval")
 
 
 def _calls_from_python(text: str) -> list[Call]:
@@ -276,17 +283,13 @@ def parse_action(text: Any) -> ParsedAction:
         return ParsedAction("error", error=f"action must be text, got {type(text).__name__}")
     if len(text) > MAX_ACTION_CHARS:
         return ParsedAction("error", text=text[:200], error=f"action longer than {MAX_ACTION_CHARS} characters")
-    enabled = gc.isenabled()
-    gc.disable()
     try:
-        parsed = _parse(text)
+        with gc_paused():
+            parsed = _parse(text)
     except ParseError as e:
         parsed = ParsedAction("error", text=text, error=str(e))
     except (RecursionError, MemoryError):
         parsed = ParsedAction("error", text=text, error="action nested too deeply")
-    finally:
-        if enabled:
-            gc.enable()
     parsed.raw = text
     return parsed
 

@@ -1,11 +1,12 @@
 """The policy as the trainer uses it: the same backend as evaluation (`agents.hf.HFAgent`).
 
 One generation path: evaluation, the deficiency rollouts, the search's expansions and leaf
-rollouts, and the perplexity scoring all render prompts with ``HFAgent.render_prompt`` (so a
+rollouts all render prompts with ``HFAgent.render_prompt`` (so a
 template without tool support gets the same inlined tools everywhere) and generate with
 ``HFAgent``'s batched decoding. This class only adapts that backend to the search's calls:
 ``generate`` returns texts, ``sample_continuations`` returns :class:`Sample` s (per-token
-log-probabilities and where each token's text ends, for the priors of fragment nodes).
+log-probabilities and where each token's text ends, for the priors of fragment nodes). The
+deficiency stage's perplexity is `training.deficiency.ground_truth_nll` on the SFT rows' tokens.
 """
 
 from __future__ import annotations
@@ -102,11 +103,6 @@ class Policy:
             else:
                 r = self.agent.generate([prompt_text + prefix], max_new_tokens=max_new_tokens, do_sample=True,
                                         temperature=temperature, seed=s, use_cache=False, return_logprobs=True)
-                ends = self.agent._token_ends(r.token_ids[0])
+                ends = self.agent.token_ends(r.token_ids[0])
                 out.append(Sample(r.texts[0], (r.logprobs or [[]])[0], ends, r.finished[0]))
         return out
-
-    # ------------------------------------------------------------------ scoring
-    def completion_nll(self, prompts: Sequence[str], completions: Sequence[str], batch_size: int = 32) -> list[float]:
-        """Mean token NLL of each completion (plus EOS) given its prompt; exp() is the perplexity."""
-        return self.agent.completion_nll(prompts, completions, batch_size)
