@@ -111,6 +111,8 @@ BAD = [
 @pytest.mark.parametrize("line, fragment", BAD, ids=[b[0].split(" {")[0][:60] or "(none)" for b in BAD])
 def test_bad_invocation_is_one_line_and_exit_2(line, fragment, files, capsys, monkeypatch):
     monkeypatch.chdir(REPO)
+    if "{data}" in line and not Path(files["data"]).is_dir():
+        pytest.skip("the BFCL data (../shared/bfcl) is not beside this checkout")
     argv = [w.format(**files) for w in line.split()]
     rc = main(argv)
     err = capsys.readouterr().err
