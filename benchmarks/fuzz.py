@@ -3,7 +3,7 @@ strict-JSON observation, in bounded time.
 
 Run: .venv/bin/python benchmarks/fuzz.py [--actions 100000] [--seed 0] [--bfcl-dir DIR]
 
-Targets: one env per bundled tool-spec domain (``tool_specs/*.json``, synthesized tasks) and one per
+Targets: one env per bundled tool-spec domain (``toolenv/tool_specs/*.json``, synthesized tasks) and one per
 BFCL category whose data is in ``--bfcl-dir`` (default ``/work/shared/bfcl`` when it exists); the
 actions are dealt out round-robin. Each action is drawn from a seeded generator of hostile kinds
 (huge / negative / non-finite numbers, hex literals, deep nesting, giant strings, unicode and lone
@@ -369,7 +369,7 @@ def hostile_action(rng: random.Random, ctx: Ctx) -> tuple[str, Any]:
 # --------------------------------------------------------------------------- targets and the run
 def make_targets(bfcl_dir: Path | None, num_tasks: int, only: list[str] | None) -> list[tuple[str, Any]]:
     targets: list[tuple[str, Any]] = []
-    for spec in sorted((REPO / "tool_specs").glob("*.json")):
+    for spec in sorted((REPO / "toolenv" / "tool_specs").glob("*.json")):
         name = f"sim:{spec.stem}"
         if only and name not in only:
             continue

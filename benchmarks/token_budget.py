@@ -21,7 +21,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-SPECS = ["tool_specs/weather.json", "tool_specs/movies.json"]
+SPECS = ["toolenv/tool_specs/weather.json", "toolenv/tool_specs/movies.json"]
 
 
 def main() -> int:

@@ -155,7 +155,7 @@ def test_good_invocations_still_work(tmp_path, capsys):
     assert main(["eval", "--num-tasks", "4", "--episodes", "2", "--no-progress", "--out", str(out)]) == 0
     assert json.loads(out.read_text())["episodes"] == 2
     assert main(["synth", "--num", "3", "--out", str(tmp_path / "t.jsonl"), "--no-progress"]) == 0
-    assert main(["validate", str(REPO / "tool_specs")]) == 0
+    assert main(["validate", str(REPO / "toolenv" / "tool_specs")]) == 0
     capsys.readouterr()
 
 

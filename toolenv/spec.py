@@ -553,12 +553,11 @@ def load_toolkits(paths: str | Path | Sequence[str | Path] | None = None, *,
 
 
 def bundled_specs_dir() -> Path:
-    """The `tool_specs/` folder shipped with the project."""
-    here = Path(__file__).resolve().parent
-    for cand in (here.parent / "tool_specs", here / "tool_specs"):
-        if cand.is_dir():
-            return cand
-    raise FileNotFoundError("bundled tool_specs/ folder not found; pass tool_specs=PATH")
+    """The `toolenv/tool_specs/` folder shipped with the package (package data)."""
+    path = Path(__file__).resolve().parent / "tool_specs"
+    if not path.is_dir():
+        raise FileNotFoundError(f"bundled tool specs not found at {path}; pass tool_specs=PATH")
+    return path
 
 
 _REGISTRY_CACHE: dict[tuple[Any, ...], ToolRegistry] = {}

@@ -66,7 +66,7 @@ def deadline(seconds: float):
 @pytest.fixture(scope="module", autouse=True)
 def warm():
     """Imports and the value generator's pools are built once, outside the timed blocks."""
-    load_toolkits(REPO / "tool_specs")
+    load_toolkits(REPO / "toolenv" / "tool_specs")
     yield
 
 
@@ -251,9 +251,9 @@ def test_accepted_edge_specs_run_and_refs_are_inlined(tmp_path, capsys):
 
 
 def test_bundled_specs_validate_clean_and_load(capsys):
-    assert main(["validate", str(REPO / "tool_specs")]) == 0
+    assert main(["validate", str(REPO / "toolenv" / "tool_specs")]) == 0
     assert capsys.readouterr().out.startswith("ok: ")
-    assert len(load_registry(REPO / "tool_specs", cache=False)) >= 60
+    assert len(load_registry(REPO / "toolenv" / "tool_specs", cache=False)) >= 60
 
 
 # ---- limits -------------------------------------------------------------------------------------

@@ -13,7 +13,7 @@ from toolenv.simulator import World
 from toolenv.spec import ToolRegistry, load_registry
 from toolenv.values import ValueGenerator
 
-BUNDLED = load_registry(REPO / "tool_specs")
+BUNDLED = load_registry(REPO / "toolenv" / "tool_specs")
 
 
 def shop_registry():

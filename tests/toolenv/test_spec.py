@@ -156,7 +156,7 @@ def test_missing_path_and_empty_folder(tmp_path):
 
 
 def test_bundled_specs_are_valid_and_rich():
-    toolkits, problems = load_toolkits(REPO / "tool_specs")
+    toolkits, problems = load_toolkits(REPO / "toolenv" / "tool_specs")
     assert problems == []
     tools = [t for tk in toolkits for t in tk.tools]
     assert len(toolkits) >= 8 and len(tools) >= 60
@@ -165,7 +165,7 @@ def test_bundled_specs_are_valid_and_rich():
 
 
 def test_validate_cli_exit_codes(tmp_path):
-    ok = subprocess.run([sys.executable, "-m", "toolenv.cli", "validate", str(REPO / "tool_specs")],
+    ok = subprocess.run([sys.executable, "-m", "toolenv.cli", "validate", str(REPO / "toolenv" / "tool_specs")],
                         capture_output=True, text=True, cwd=REPO)
     assert ok.returncode == 0, ok.stdout + ok.stderr
     bad = tmp_path / "travel.json"
