@@ -296,7 +296,7 @@ class ChatAPIAgent(Agent):
                 raw = resp.read()
         except urllib.error.HTTPError as e:
             raise self._http_error(e) from None
-        except (socket.timeout, TimeoutError) as e:
+        except (socket.timeout, TimeoutError):
             raise ChatAPIError(f"request to {self.url} timed out after {self.timeout:g}s", retryable=True) from None
         except urllib.error.URLError as e:
             reason = e.reason

@@ -22,7 +22,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-from dataclasses import asdict, dataclass, field, fields, replace
+from dataclasses import asdict, dataclass, fields, replace
 from pathlib import Path
 from typing import Any, Iterable, Iterator, Sequence
 
@@ -480,7 +480,7 @@ def tiny_corpus(
     import gymnasium as gym
 
     import toolenv  # noqa: F401  (registers ToolUse-v0)
-    from toolenv.observation import decode_observation
+    from toolenv.export import play_oracle
 
     template = chat_template or build_chat_template()
     kwargs: dict[str, Any] = {"seed": seed}
@@ -493,18 +493,9 @@ def tiny_corpus(
     seen_tools: set[str] = set()
     try:
         for i in range(num_tasks):
-            obs, _ = env.reset(seed=seed * 1_000_003 + i)
-            done, steps = False, 0
-            while not done and steps < 64:
-                action = env.unwrapped.expert_action()
-                if action is None:
-                    break
-                obs, _, term, trunc, _ = env.step(action)
-                done = term or trunc
-                steps += 1
-            messages, tools = decode_observation(obs)
-            out.append(render_chat(messages, tools, template))
-            for t in tools:
+            tr = play_oracle(env, None, seed=seed * 1_000_003 + i, max_turns=64)  # the env draws the task
+            out.append(render_chat(tr.messages, tr.tools, template))
+            for t in tr.tools:
                 s = json.dumps(t, ensure_ascii=False)
                 if s not in seen_tools:
                     seen_tools.add(s)

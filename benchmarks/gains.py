@@ -50,10 +50,12 @@ def _deltas(b: dict, a: dict) -> dict:
 def table(run: Path) -> dict:
     """Print the held-out tables of a run (both held-out sets when present) and return the deltas."""
     from training.io import read_jsonl
+    from training.layout import RunLayout
 
-    ms = {m["name"]: m for m in read_jsonl(run / "metrics.jsonl")}
+    metrics = RunLayout(run).metrics
+    ms = {m["name"]: m for m in read_jsonl(metrics)}
     if not ms:
-        raise SystemExit(f"no evaluations in {run}/metrics.jsonl")
+        raise SystemExit(f"no evaluations in {metrics}")
     rounds = sorted((m for m in ms.values() if m["stage"] == "round"), key=lambda m: m["round"])
     final = rounds[-1]["name"] if rounds else None
     names = [n for n in ("base", "sft", *[r["name"] for r in rounds], "baseline", "sft-random") if n in ms]
@@ -92,7 +94,8 @@ def main() -> int:
         table(Path(args.run))
         return 0
     from training.config import load_config
-    from training.itool import Run
+    from training.itool import pipeline
+    from training.run import Run
 
     over = {"output_dir": args.output_dir, "baseline": True, "random_order_baseline": not args.no_random_order}
     if args.seed is not None:
@@ -103,7 +106,7 @@ def main() -> int:
     if cfg.threads:
         torch.set_num_threads(cfg.threads)
     torch.manual_seed(cfg.seed)
-    Run(cfg).run()
+    pipeline(Run(cfg))
     table(Path(cfg.output_dir))
     return 0
 

@@ -61,26 +61,31 @@ def parse_variant(text: str) -> tuple[str, dict[str, Any]]:
 
 
 def reused_stages(over: dict[str, Any]) -> list[str]:
-    """The finished stages of the source run a variant with these overrides can keep."""
-    keep = ["data", "model-init", "sft", "eval/sft"]
+    """The finished stages of the source run a variant with these overrides can keep (paths
+    relative to a run directory)."""
+    from training.layout import RunLayout
+
+    rel = RunLayout("")
+    keep = [rel.data, rel.model_init, rel.warmup(), rel.eval("sft")]
     if "deficiency" not in over:
-        keep.append("round-1/deficiency")
+        keep.append(rel.deficiency(1))
         if not {"mcts", "pairs"} & set(over):
-            keep.append("pairs/round-1")
-    return keep
+            keep.append(rel.pairs(1))
+    return [str(p) for p in keep]
 
 
 def prepare(src: Path, dst: Path, over: dict[str, Any]) -> Path:
     """The variant's run directory and config (finished stages copied once; config rewritten)."""
     from training.config import _merge, load_config, save_config
     from training.io import is_done
+    from training.layout import RunLayout
 
     for stage in reused_stages(over):
         if is_done(src / stage) and not (dst / stage).exists():
             shutil.copytree(src / stage, dst / stage)
     fixed = {"output_dir": str(dst), "rounds": 1, "baseline": True, "random_order_baseline": False,
              "eval": {"bfcl_suites": []}}
-    cfg = load_config(src / "config.yaml", overrides=_merge(fixed, over))
+    cfg = load_config(RunLayout(src).config, overrides=_merge(fixed, over))
     path = dst / "variant.yaml"
     save_config(cfg, path)
     return path
@@ -93,15 +98,16 @@ def held_out(src: Path, n: int, out: Path) -> Path:
     from toolenv.tasks import save_tasks
     from training.config import load_config
     from training.data import synthesize_tasks
+    from training.layout import RunLayout
 
     path = out / f"held_out_{n}.jsonl"
     if path.exists():
         return path
-    cfg = load_config(src / "config.yaml")
+    cfg = load_config(RunLayout(src).config)
     train, test = synthesize_tasks(replace(cfg.data, num_test=n), cfg.seed)
     with tempfile.TemporaryDirectory() as tmp:
         save_tasks(train, Path(tmp) / "train.jsonl")
-        if not filecmp.cmp(Path(tmp) / "train.jsonl", src / "data" / "train.jsonl", shallow=False):
+        if not filecmp.cmp(Path(tmp) / "train.jsonl", RunLayout(src).train_tasks, shallow=False):
             raise SystemExit(f"re-synthesizing {src}'s split with {n} held-out tasks changes its training set; "
                              "use --eval-tasks equal to data.num_test or the run's own code version")
     out.mkdir(parents=True, exist_ok=True)
@@ -137,11 +143,12 @@ def main(argv: list[str] | None = None) -> int:
 
     from training.config import load_config
     from training.io import is_done
+    from training.layout import RunLayout
 
     src, out = Path(args.run), Path(args.out)
-    if not is_done(src / "sft"):
+    if not is_done(RunLayout(src).warmup()):
         raise SystemExit(f"{src}: no finished warm-up (sft/DONE)")
-    src_cfg = load_config(src / "config.yaml")
+    src_cfg = load_config(RunLayout(src).config)
     if src_cfg.threads:
         torch.set_num_threads(src_cfg.threads)
     variants = [parse_variant(v) for v in (args.variant or ["as-configured"])]
@@ -156,11 +163,12 @@ def main(argv: list[str] | None = None) -> int:
         if proc.returncode != 0:
             raise SystemExit(f"variant {name}: training.itool exited with {proc.returncode}")
 
-    rows: list[tuple[str, Path, int | None]] = [("warm-up", src / "sft", None)]
+    rows: list[tuple[str, Path, int | None]] = [("warm-up", RunLayout(src).warmup(), None)]
     for name, _ in variants:
-        for label, stage in ((name, "round-1/policy"), (f"{name} baseline", "baseline")):
-            log = json.loads((out / name / stage / "train_log.json").read_text())
-            rows.append((label, out / name / stage, int(log.get("steps", 0))))
+        run = RunLayout(out / name)
+        for label, stage in ((name, run.round_policy(1)), (f"{name} baseline", run.baseline)):
+            log = json.loads((stage / "train_log.json").read_text())
+            rows.append((label, stage, int(log.get("steps", 0))))
     results = {}
     for label, policy, steps in rows:
         rep = evaluate(policy, tasks, src_cfg, policy / f"held_out_{args.eval_tasks}.json")

@@ -181,3 +181,66 @@ def test_subprocess_exit_code_and_one_line(args, fragment, files):
 def test_subprocess_debug_prints_the_traceback(files):
     proc = _cli("--debug", "train", "--config", files["empty"], "--output-dir", files["run"])
     assert proc.returncode == 1 and "Traceback" in proc.stderr and "empty config file" in proc.stderr
+
+
+# ---- command registry, missing optional dependencies, BFCL data folder ---------------------------
+def test_registered_commands_are_the_checkout_table():
+    import tomllib
+
+    from toolenv import cli
+
+    meta = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]
+    assert meta["entry-points"][cli.ENTRY_POINT_GROUP] == cli.CHECKOUT_COMMANDS
+    assert set(cli.COMMANDS) | set(cli.CHECKOUT_COMMANDS) <= set(cli.commands())
+    for target in cli.commands().values():  # each loads (module level: no heavy import) and has the protocol
+        cmd = cli.load_command(target)
+        assert cmd.HELP and callable(cmd.add_arguments) and callable(cmd.run), target
+    extras = meta["optional-dependencies"]
+    for module, extra in cli.EXTRA_OF_MODULE.items():
+        assert any(req.split("=")[0].split(">")[0].strip() == module for req in extras[extra]), (module, extra)
+
+
+def test_a_missing_optional_dependency_is_one_line(monkeypatch, capsys, tmp_path):
+    import toolenv.commands.synth as synth
+
+    def needs_torch(args):
+        raise ModuleNotFoundError("No module named 'torch'", name="torch")
+
+    monkeypatch.setattr(synth, "run", needs_torch)
+    argv = ["synth", "--num", "1", "--out", str(tmp_path / "t.jsonl")]
+    assert main(argv) == 2
+    err = capsys.readouterr().err.strip()
+    assert err == "toolenv synth: error: needs the train extra: pip install 'toolenv[train]' (no module named 'torch')"
+    with pytest.raises(ModuleNotFoundError):
+        main(["--debug", *argv])
+
+    def a_bug(args):
+        raise ModuleNotFoundError("No module named 'toolenv.nosuch'", name="toolenv.nosuch")
+
+    monkeypatch.setattr(synth, "run", a_bug)
+    with pytest.raises(ModuleNotFoundError):
+        main(argv)
+
+
+def test_bfcl_data_folder_from_the_variable(monkeypatch, capsys, tmp_path, files):
+    from toolenv.suites import BFCL_DATA_ENV, load_suite, resolve_data_dir
+
+    monkeypatch.setenv(BFCL_DATA_ENV, str(tmp_path / "nodata"))
+    argv = ["bfcl-score", "--category", "simple_python", "--result", files["result"], "--out", str(tmp_path / "s")]
+    for line in (argv, ["eval", "--suite", "bfcl:simple_python"]):
+        assert main(line) == 2
+        err = capsys.readouterr().err
+        assert len(err.splitlines()) == 1 and f"set {BFCL_DATA_ENV}=FOLDER ({BFCL_DATA_ENV}=" in err, err
+    with pytest.raises(FileNotFoundError, match=BFCL_DATA_ENV):
+        load_suite("bfcl:simple_python")
+    assert resolve_data_dir() is None and resolve_data_dir("given") == "given"
+    monkeypatch.setenv(BFCL_DATA_ENV, str(tmp_path))
+    assert resolve_data_dir() == str(tmp_path) and resolve_data_dir(required=True) == str(tmp_path)
+    monkeypatch.delenv(BFCL_DATA_ENV)
+    checkout = REPO.parent / "shared" / "bfcl"
+    assert resolve_data_dir() == (str(checkout.resolve()) if checkout.is_dir() else None)
+
+
+def test_validate_without_paths_checks_the_bundled_specs(capsys):
+    assert main(["validate"]) == 0
+    assert capsys.readouterr().out.startswith("ok: ")

@@ -1,34 +1,61 @@
-"""`toolenv` command line: one subcommand per module in `toolenv.commands`, imported lazily.
+"""`toolenv` command line: one subcommand per command module, imported lazily.
 
-Each command module defines ``HELP`` (one line), ``add_arguments(parser)`` and ``run(args) -> int``.
+A command module (or any object) defines ``HELP`` (one line), ``add_arguments(parser)`` and
+``run(args) -> int``. The env's own commands are the modules of `toolenv.commands` (`COMMANDS`); they
+need only the base dependencies. Commands that need the ``train`` extra live in the packages that
+implement them and are registered in the ``toolenv.commands`` entry-point group of their
+distribution (``name = "module"`` or ``"module:object"``; this project's pyproject.toml registers
+``tiny-model``, ``pretrained-model`` from `agents.commands` and ``train`` from `training.cli`). Run
+from a source checkout, whose install metadata may be missing or stale, the CLI also takes them from
+`CHECKOUT_COMMANDS`, the same table.
 
 Errors: a user error (a bad argument, a missing or unreadable file, an invalid config, spec or task
 file, a corrupt run directory) prints one line on stderr, ``toolenv <command>: error: ...``, and
 exits with code 2. Commands validate their arguments with the ``type=`` helpers below (counts >= 1,
 existing files and folders, writable outputs) or raise `UsageError`; `ValueError` and `OSError`
-escaping a command are reported the same way. Anything else is a bug and keeps its traceback;
+escaping a command are reported the same way. So is a missing optional dependency (a
+`ModuleNotFoundError` for a package of an extra, or for the `agents`/`training` packages): one line
+naming the extra to install. Anything else is a bug and keeps its traceback;
 ``toolenv --debug <command> ...`` (or ``TOOLENV_DEBUG=1``) shows the traceback of every error.
 """
 
 from __future__ import annotations
 
 import argparse
+import functools
 import importlib
 import os
 import sys
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
+# The env's commands (`toolenv.commands.*`): base dependencies only, but for `export`'s dataset output
+# (`datasets`, train extra) and `eval`'s agents (the `agents` package; model agents: train extra).
 COMMANDS: dict[str, str] = {
     "validate": "toolenv.commands.validate",
     "eval": "toolenv.commands.evaluate",
     "synth": "toolenv.commands.synth",
     "export": "toolenv.commands.export",
     "bfcl-score": "toolenv.commands.bfcl_score",
-    "tiny-model": "toolenv.commands.tiny_model",
-    "pretrained-model": "toolenv.commands.pretrained_model",
-    "train": "toolenv.commands.train",
 }
+
+# Commands added by other packages: this entry-point group, as registered in pyproject.toml ...
+ENTRY_POINT_GROUP = "toolenv.commands"
+# ... and, when toolenv is imported from a source checkout (install metadata absent or stale), this table.
+CHECKOUT_COMMANDS: dict[str, str] = {
+    "tiny-model": "agents.commands:TinyModel",
+    "pretrained-model": "agents.commands:PretrainedModel",
+    "train": "training.cli",
+}
+
+# Import names of optional dependencies -> the extra that installs them (pyproject.toml).
+EXTRA_OF_MODULE: dict[str, str] = {
+    **dict.fromkeys(["torch", "transformers", "tokenizers", "trl", "accelerate", "datasets", "peft", "matplotlib",
+                     "gguf"], "train"),
+    "tensorboard": "tensorboard",
+}
+# Packages of this project that an installation may lack.
+PROJECT_PACKAGES = ("agents", "training")
 
 EXIT_USAGE = 2
 
@@ -155,50 +182,83 @@ def check_categories(text: str | None, option: str = "--categories") -> list[str
     return cats
 
 
-# Arguments of command modules maintained elsewhere, checked here after parsing: (command, dest) -> type.
-EXTRA_CHECKS: dict[tuple[str, str], Callable[[str], Any]] = {
-    ("validate", "paths"): existing_path,
-}
-
-
-def _extra_checks(args: argparse.Namespace) -> None:
-    for (command, dest), check in EXTRA_CHECKS.items():
-        if args.command != command or getattr(args, dest, None) is None:
-            continue
-        values = getattr(args, dest)
-        for v in values if isinstance(values, (list, tuple)) else [values]:
-            try:
-                check(v)
-            except argparse.ArgumentTypeError as e:
-                raise UsageError(f"argument {dest}: {e}") from None
-
-
 # ---- parser and entry point --------------------------------------------------------------------
+def commands() -> dict[str, str]:
+    """Every command: name -> ``"module"`` or ``"module:object"`` (the env's, then the registered ones)."""
+    return dict(_commands())
+
+
+@functools.lru_cache(maxsize=1)
+def _commands() -> tuple[tuple[str, str], ...]:
+    from importlib import metadata
+
+    table = dict(COMMANDS)
+    if _from_checkout():
+        table.update((k, v) for k, v in CHECKOUT_COMMANDS.items() if k not in table)
+    for ep in metadata.entry_points(group=ENTRY_POINT_GROUP):
+        table.setdefault(ep.name, ep.value)  # a plugin cannot replace an env command
+    return tuple(table.items())
+
+
+def _from_checkout() -> bool:
+    """Whether this package is imported from a source checkout (pyproject.toml beside it), where install
+    metadata may be missing or stale (a leftover toolenv.egg-info in the working directory shadows it)."""
+    return (Path(__file__).resolve().parents[1] / "pyproject.toml").is_file()
+
+
+def load_command(target: str) -> Any:
+    """The command object of ``"module"`` or ``"module:object"``."""
+    modpath, _, attr = target.partition(":")
+    obj: Any = importlib.import_module(modpath.strip())
+    for part in filter(None, attr.strip().split(".")):
+        obj = getattr(obj, part)
+    return obj
+
+
+def missing_dependency(e: ModuleNotFoundError) -> str | None:
+    """A one-line message when ``e`` is an optional dependency or project package that is not installed."""
+    if e.name in EXTRA_OF_MODULE:
+        extra = EXTRA_OF_MODULE[e.name]
+        return f"needs the {extra} extra: pip install 'toolenv[{extra}]' (no module named {e.name!r})"
+    if e.name in PROJECT_PACKAGES:
+        return f"needs the {e.name!r} package, which is not installed"
+    return None
+
+
 def _command_in(argv: list[str]) -> str | None:
     """The subcommand named on the line (the first word that is not a global option)."""
     for word in argv:
         if not word.startswith("-"):
-            return word if word in COMMANDS else None
+            return word if word in commands() else None
     return None
 
 
 def build_parser(argv: list[str]) -> tuple[argparse.ArgumentParser, dict[str, object]]:
+    """The parser, with the command named in ``argv`` loaded (all of them when none is: ``--help``).
+
+    A registered command whose module cannot be imported for lack of an optional dependency is listed
+    as unavailable; naming it raises the ModuleNotFoundError, which `main` reports in one line. (So a command
+    module imports its heavy dependencies in ``run``, not at module level nor in ``add_arguments``.)
+    """
     parser = ArgumentParser(prog="toolenv", description="Tool-use environment, synthesis, evaluation and training.")
     parser.add_argument("--debug", action="store_true", help="show the traceback of any error")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=ArgumentParser)
     modules: dict[str, object] = {}
     wanted = _command_in(argv)
-    for name, modpath in COMMANDS.items():
+    for name, target in commands().items():
         if wanted is not None and name != wanted:
             sub.add_parser(name)
             continue
         try:
-            mod = importlib.import_module(modpath)
+            mod = load_command(target)
         except ModuleNotFoundError as e:
-            if e.name and e.name.startswith("toolenv.commands"):
-                continue  # command not built yet
-            raise
-        p = sub.add_parser(name, help=getattr(mod, "HELP", ""), description=getattr(mod, "HELP", ""))
+            why = missing_dependency(e)
+            if why is None or name == wanted:
+                raise  # main reports a missing dependency in one line
+            sub.add_parser(name, help=f"(unavailable: {why})")
+            continue
+        help_ = getattr(mod, "HELP", "")
+        p = sub.add_parser(name, help=help_, description=help_)
         p.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help="show the traceback of any error")
         mod.add_arguments(p)
         modules[name] = mod
@@ -227,13 +287,18 @@ def main(argv: list[str] | None = None) -> int:
         if not args.command:
             parser.print_help()
             raise UsageError("no command given (see `toolenv --help`)")
-        _extra_checks(args)
         running = True
         return int(modules[args.command].run(args) or 0)
     except SystemExit as e:  # --help, or a command that exits by itself
         if isinstance(e.code, str):
             print(e.code, file=sys.stderr)
         return e.code if isinstance(e.code, int) else (0 if e.code is None else 1)
+    except ModuleNotFoundError as e:  # an optional dependency or project package that is not installed
+        why = missing_dependency(e)
+        if why is None or debug:
+            raise
+        print(f"{prog}: error: {why}", file=sys.stderr)
+        return EXIT_USAGE
     except KeyboardInterrupt:
         print(f"{prog}: interrupted", file=sys.stderr)
         return 130

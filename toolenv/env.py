@@ -15,11 +15,12 @@ from gymnasium.vector.utils import shared_memory as _shm
 from toolenv.episode import Episode, StepOutcome, Suite
 from toolenv.observation import build_observation, encode_message
 from toolenv.parse import MAX_ACTION_CHARS, ParsedAction, parse_action, render_calls
-from toolenv.reward import INTERNAL_ERROR, RewardConfig
+from toolenv.reward import INTERNAL_ERROR, RewardConfig, resolve_reward_config
 from toolenv.tasks import Task, load_tasks
 
 MAX_OBSERVATION_CHARS = 1 << 20
 MAX_STORED_CONTENT = 4096
+#: synthesized task pools by (registry content fingerprint, num_tasks, synth_seed, categories)
 _TASK_POOL_CACHE: dict[tuple, list[Task]] = {}
 
 
@@ -121,12 +122,21 @@ class ToolUseEnv(gym.Env):
     works, so `gym.make_vec(..., vectorization_mode="async")` needs no extra arguments.
 
     ## Rewards
-    See `toolenv.reward.RewardConfig`: per step, credit for a parseable call, the right tool, each
-    right argument (strings normalised, numbers with tolerance, allowed-value lists, references to
-    earlier responses) and a successful execution; penalties for unknown tools, invalid arguments,
-    extra, repeated or out-of-order calls, calling when no call was needed and answering while
-    calls are missing; `success_bonus` on the terminal step when the task succeeded.
-    `info["deficiencies"]` names every mistake of the step (codes in `toolenv.reward`).
+    One pure function, `toolenv.reward.step_reward`, for every suite; weights in
+    `toolenv.reward.RewardConfig`. Simulated tasks (every field applies): per step, credit for a
+    parseable call, the right tool, each right argument (strings normalised, numbers with
+    tolerance, allowed-value lists, references to earlier responses) and a successful execution;
+    penalties for unknown tools, invalid arguments, extra, repeated or out-of-order calls, calling
+    when no call was needed and answering while calls are missing; `success_bonus` on the terminal
+    step when the task succeeded. BFCL suites: `success_bonus` on success (multi-turn:
+    `success_bonus/turns` per passing turn) plus the penalty of the verdict's deficiency; their
+    penalties default to 0.0 (the official binary score) and only `success_bonus` and the
+    category's penalties may be set (`toolenv.suites.bfcl.suite.reward_fields`: single-turn
+    `unparseable_penalty`, `invalid_args_penalty`, `extra_call_penalty`, `missing_call_penalty`;
+    irrelevance `irrelevant_call_penalty`; live_relevance `missing_call_penalty`; multi-turn
+    `unparseable_penalty`, `extra_call_penalty`, `missing_call_penalty`). An unknown field, or one a
+    suite does not use, raises ValueError at `gym.make`. `info["deficiencies"]` names every mistake
+    of the step (codes in `toolenv.reward`).
 
     ## Episode End
     Terminated when the agent answers the last user turn (or writes an unparseable call attempt,
@@ -139,7 +149,9 @@ class ToolUseEnv(gym.Env):
       (`categories` to restrict, `synth_seed` to vary) from the specs.
     - `suite`: e.g. `"bfcl:simple_python"` (with `data_dir`) instead of specs/tasks.
     - `seed`: seed used by the first `reset()` that passes none.
-    - `max_steps` (default: max(12, 4 x turns + 2 x ground-truth calls) per task), `reward_config` (`RewardConfig` or dict), `expert_style` (hermes|json|python),
+    - `max_steps` (default: max(12, 4 x turns + 2 x ground-truth calls) per task), `reward_config`
+      (a dict: those fields replace the suite's defaults; a `RewardConfig`: used as it is; see
+      Rewards for the fields each suite uses), `expert_style` (hermes|json|python),
       `render_mode` (`"ansi"` or `"human"`).
     - `spec_limits`: `toolenv.spec_checks.SpecLimits` (or a dict of its fields) — the caps the spec
       loader enforces (the same as `toolenv validate --limit NAME=VALUE`); default: the documented ones.
@@ -162,8 +174,6 @@ class ToolUseEnv(gym.Env):
             raise ValueError(f"render_mode must be one of {self.metadata['render_modes']}, got {render_mode!r}")
         if max_steps is not None and max_steps < 1:
             raise ValueError("max_steps must be >= 1")
-        if isinstance(reward_config, dict):
-            reward_config = RewardConfig(**reward_config)
         self.render_mode = render_mode
         self.max_steps = max_steps
         if isinstance(spec_limits, dict):
@@ -191,17 +201,22 @@ class ToolUseEnv(gym.Env):
     def _make_suite(tool_specs, tasks, suite, data_dir, num_tasks, categories, synth_seed, reward_config,
                     expert_style, spec_limits=None) -> Suite:
         if isinstance(suite, Suite):
+            if reward_config is not None:
+                raise ValueError(f"reward_config cannot be applied to a Suite object ({suite.name!r}): build the "
+                                 "suite with its reward config, or pass suite by name")
             return suite
         if suite is not None:
             from toolenv.suites import load_suite
 
-            return load_suite(suite, data_dir=data_dir)
+            return load_suite(suite, data_dir=data_dir, reward_config=reward_config)
         from toolenv.sim_episode import SimSuite
         from toolenv.spec import load_registry
 
+        reward_config = resolve_reward_config(reward_config, suite="sim")  # every field applies
+
         registry = load_registry(tool_specs, limits=spec_limits)
         if tasks is None:
-            key = (id(registry), num_tasks, int(synth_seed or 0), tuple(categories or ()))
+            key = (registry.fingerprint(), num_tasks, int(synth_seed or 0), tuple(categories or ()))
             pool = _TASK_POOL_CACHE.get(key)
             if pool is None:
                 from toolenv.synth import synthesize

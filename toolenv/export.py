@@ -1,5 +1,9 @@
 """Tasks -> Hugging Face `datasets` in TRL's formats, from oracle trajectories played through the env.
 
+The one oracle replay (`play_oracle`, episode seeds by `episode_seed` in the training pipeline) and
+the one message serializer (`trl_message` / `from_trl_message`) live here; the training pipeline's
+SFT rows, search normaliser and preference pairs and the tiny model's corpus use them too.
+
 Formats (every row format is documented in docs/data_formats.md):
 
 * ``sft``: one row per task, ``messages`` = the full oracle conversation (system?, user,
@@ -23,6 +27,7 @@ from __future__ import annotations
 import copy
 import json
 import random
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable, Iterator, Sequence
 
@@ -31,8 +36,82 @@ from toolenv.tasks import Task
 FORMATS = ("sft", "steps", "preference")
 
 
-def trl_message(m: dict[str, Any]) -> dict[str, Any]:
-    """An env message in TRL's conversational form (arguments as JSON strings, content a string)."""
+def episode_seed(task: Any, base_seed: int = 0) -> int:
+    """The env seed of ``task``'s episode in the training pipeline (fixed per task, so replays are
+    byte-identical): the SFT rows, the search's normaliser and its rollouts all use it."""
+    return (int(getattr(task, "seed", 0)) * 7919 + int(base_seed)) % (2**31 - 1)
+
+
+@dataclass
+class OracleTrajectory:
+    """One finished oracle episode: the last observation, the conversation decoded from it (env
+    form: tool-call arguments are objects) and the offered tools, with the actions taken, the env's
+    rewards and deficiency codes. ``done`` is False only when ``max_turns`` stopped the play."""
+
+    task: Any
+    task_index: int | None
+    seed: int | None
+    obs: str
+    messages: list[dict[str, Any]]
+    tools: list[dict[str, Any]]
+    actions: list[str] = field(default_factory=list)
+    rewards: list[float] = field(default_factory=list)
+    deficiencies: list[str] = field(default_factory=list)
+    done: bool = False
+    success: bool = False
+
+    @property
+    def ret(self) -> float:
+        return float(sum(self.rewards))
+
+    def trl_messages(self) -> list[dict[str, Any]]:
+        """The conversation in TRL's row form (`trl_message`)."""
+        return [trl_message(m) for m in self.messages]
+
+
+def play_oracle(env: Any, task_index: int | None = None, seed: int | None = None,
+                max_turns: int | None = None) -> OracleTrajectory:
+    """THE oracle replay: reset ``env`` (``ToolUse-v0``) with ``seed`` on task ``task_index`` (None:
+    the env draws the task), then step the env's ``expert_action`` until the episode ends or
+    ``max_turns`` actions were taken (None: until the env ends it; its ``max_steps`` truncates).
+
+    Episode seeds are the caller's: ``episode_seed(task, base)`` in the training pipeline, the task
+    index in `oracle_trajectories`, ``seed * 1_000_003 + i`` in `agents.tiny.tiny_corpus`."""
+    from toolenv.observation import decode_observation
+
+    obs, _ = env.reset(seed=seed, options=None if task_index is None else {"task_index": task_index})
+    actions: list[str] = []
+    rewards: list[float] = []
+    deficiencies: list[str] = []
+    done = success = False
+    while not done and (max_turns is None or len(actions) < max_turns):
+        action = env.unwrapped.expert_action()
+        if action is None:  # the env has no episode in progress
+            break
+        obs, reward, terminated, truncated, info = env.step(action)
+        actions.append(action)
+        rewards.append(float(reward))
+        deficiencies.extend(info.get("deficiencies", []))
+        done = bool(terminated or truncated)
+        success = bool(info.get("success", False)) if done else False
+    messages, tools = decode_observation(obs)
+    return OracleTrajectory(env.unwrapped.task, task_index, seed, obs, messages, tools, actions, rewards,
+                            deficiencies, done, success)
+
+
+# ---- messages: env form <-> TRL / datasets row form ------------------------------------------
+
+#: the key set of every message in the ``fixed_keys`` row form
+FIXED_MESSAGE_KEYS = ("role", "content", "tool_calls", "name", "tool_call_id")
+
+
+def trl_message(m: dict[str, Any], fixed_keys: bool = False) -> dict[str, Any]:
+    """An env message in TRL's conversational row form: ``content`` a string, tool-call
+    ``arguments`` JSON strings; tool messages carry ``tool_call_id`` and ``name``.
+
+    ``fixed_keys``: every message has exactly `FIXED_MESSAGE_KEYS` (None where absent) and tool calls
+    only ``type`` / ``function`` (no ids), so Arrow builds one struct type for any mix of messages
+    (the form of the preference pairs' datasets, `training.pairs`). `from_trl_message` inverts both."""
     role = m["role"]
     out: dict[str, Any] = {"role": role, "content": m.get("content") or ""}
     if role == "assistant" and m.get("tool_calls"):
@@ -40,27 +119,53 @@ def trl_message(m: dict[str, Any]) -> dict[str, Any]:
         for i, c in enumerate(m["tool_calls"]):
             f = c.get("function", c)
             args = f.get("arguments", {})
-            calls.append({"id": c.get("id", f"call_{i}"), "type": "function",
-                          "function": {"name": f["name"],
-                                       "arguments": args if isinstance(args, str) else
-                                       json.dumps(args, ensure_ascii=False, sort_keys=False)}})
+            call = {"id": c.get("id", f"call_{i}"), "type": "function",
+                    "function": {"name": f["name"],
+                                 "arguments": args if isinstance(args, str) else
+                                 json.dumps(args, ensure_ascii=False, sort_keys=False)}}
+            if fixed_keys:
+                del call["id"]
+            calls.append(call)
         out["tool_calls"] = calls
     if role == "tool":
         out["tool_call_id"] = m.get("tool_call_id", "")
         out["name"] = m.get("name", "")
         if not isinstance(out["content"], str):
             out["content"] = json.dumps(out["content"], ensure_ascii=False)
+    if fixed_keys:
+        out.setdefault("name", m.get("name"))
+        out.setdefault("tool_call_id", m.get("tool_call_id"))
+        return {k: out.get(k) for k in FIXED_MESSAGE_KEYS}
+    return out
+
+
+def from_trl_message(m: dict[str, Any]) -> dict[str, Any]:
+    """A row-form message (`trl_message`, either form) back in env form: tool-call arguments parsed
+    back to objects, keys that are None or empty dropped."""
+    out: dict[str, Any] = {"role": m["role"], "content": m.get("content") or ""}
+    if m.get("tool_calls"):
+        calls = []
+        for c in m["tool_calls"]:
+            args = c["function"]["arguments"]
+            call = {"id": c["id"]} if c.get("id") else {}
+            call.update({"type": "function", "function": {
+                "name": c["function"]["name"], "arguments": json.loads(args) if isinstance(args, str) else args}})
+            calls.append(call)
+        out["tool_calls"] = calls
+    if m.get("name"):
+        out["name"] = m["name"]
+    if m.get("tool_call_id"):
+        out["tool_call_id"] = m["tool_call_id"]
     return out
 
 
 def oracle_trajectories(tasks: Sequence[Task], tool_specs: Any = None, expert_style: str = "hermes",
                         max_steps: int = 64, progress: bool = False) -> Iterator[dict[str, Any]]:
-    """Play the oracle through ToolUse-v0 on every task; yields ``{"task", "messages", "tools",
-    "success", "reward"}`` with messages in TRL form."""
+    """Play the oracle (`play_oracle`, episode seed = the task index) through ToolUse-v0 on every
+    task; yields ``{"task", "messages", "tools", "success", "reward"}`` with messages in TRL form."""
     import gymnasium as gym
 
     import toolenv  # noqa: F401  (registers ToolUse-v0)
-    from toolenv.observation import decode_observation
 
     kwargs: dict[str, Any] = {"tasks": list(tasks), "max_steps": max_steps, "expert_style": expert_style}
     if tool_specs is not None:
@@ -73,17 +178,9 @@ def oracle_trajectories(tasks: Sequence[Task], tool_specs: Any = None, expert_st
         it = tqdm(it, desc="oracle", unit="task", mininterval=0.5)
     try:
         for i in it:
-            obs, info = env.reset(seed=i, options={"task_index": i})
-            total = 0.0
-            while True:
-                action = env.unwrapped.expert_action()
-                obs, r, term, trunc, info = env.step(action if action is not None else "Done.")
-                total += r
-                if term or trunc:
-                    break
-            messages, tools = decode_observation(obs)
-            yield {"task": tasks[i], "messages": [trl_message(m) for m in messages], "tools": tools,
-                   "success": bool(info.get("success")), "reward": total}
+            tr = play_oracle(env, i, seed=i)
+            yield {"task": tasks[i], "messages": tr.trl_messages(), "tools": tr.tools,
+                   "success": tr.success, "reward": tr.ret}
     finally:
         env.close()
 

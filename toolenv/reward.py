@@ -1,4 +1,10 @@
-"""Reward weights, the deficiency taxonomy, and pure argument-matching functions.
+"""Reward weights, the deficiency taxonomy, the reward as pure functions, and argument matching.
+
+The reward of a step is `step_reward` (no env state: plain facts in, `RewardParts` out); every
+suite calls it. Simulated episodes describe each call as `CallFacts` (offered? faulted? schema ok?
+executed? the expected tool? argument credit) and name the step's penalised deficiency codes; BFCL
+suites pass their verdict's deficiency codes and the share of the success earned. Which
+`RewardConfig` fields a suite uses, and its defaults: `resolve_reward_config`, docs/env.md.
 
 Deficiency codes (one per mistake; an `info["deficiencies"]` list is empty when a step was right):
 
@@ -40,7 +46,8 @@ from __future__ import annotations
 
 import math
 import re
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, fields, replace
 from typing import Any, Callable
 
 DEFICIENCY_CODES = (
@@ -100,6 +107,132 @@ class RewardConfig:
                      "rel_tol", "abs_tol"):
             if getattr(self, name) < 0:
                 raise ValueError(f"RewardConfig.{name} must be >= 0")
+
+
+#: every `RewardConfig` field, in declaration order
+REWARD_FIELDS: tuple[str, ...] = tuple(f.name for f in fields(RewardConfig))
+
+#: the `RewardConfig` penalty a penalised deficiency code costs (codes not listed cost nothing)
+PENALTY_FIELD: dict[str, str] = {
+    "format:unparseable": "unparseable_penalty",
+    "call:unknown_tool": "unknown_tool_penalty",
+    "call:wrong_tool": "extra_call_penalty",
+    "calls:extra": "extra_call_penalty",
+    "calls:repeated": "repeated_call_penalty",
+    "order:dependency": "order_penalty",
+    "args:missing_required": "invalid_args_penalty",
+    "args:unexpected": "invalid_args_penalty",
+    "args:type": "invalid_args_penalty",
+    "args:value": "invalid_args_penalty",
+    "relevance:call_when_none_needed": "irrelevant_call_penalty",
+    "relevance:no_call_when_needed": "missing_call_penalty",
+    "calls:missing": "missing_call_penalty",
+}
+#: the penalty fields, in declaration order
+PENALTY_FIELDS: tuple[str, ...] = tuple(f for f in REWARD_FIELDS if f in set(PENALTY_FIELD.values()))
+
+
+@dataclass(frozen=True)
+class CallFacts:
+    """One call of an action, as far as its credit goes (plain values, no env state)."""
+
+    offered: bool = True         # False: a tool that is not offered (`call:unknown_tool`)
+    fault: bool = False          # an injected fault answered instead of the tool (`exec:fault`)
+    schema_ok: bool = True       # False: the arguments were rejected before execution
+    executed_ok: bool = True     # it executed without an execution error (e.g. `exec:not_found`)
+    expected_tool: bool = False  # a pending ground-truth call has this tool
+    arg_credit: float = 0.0      # that ground-truth call's `ArgMatch.credit` (1.0 when exact), else 0.0
+
+
+@dataclass(frozen=True)
+class RewardParts:
+    """A step's reward: ``total = credit + penalty + bonus``."""
+
+    credit: float = 0.0   # mean call credit of the action, or `answer_weight` for a right answer
+    penalty: float = 0.0  # the sum of the penalties of the step's penalised codes
+    bonus: float = 0.0    # `success_bonus` x the share of the task's success earned on this step
+
+    @property
+    def total(self) -> float:
+        return self.credit + self.penalty + self.bonus
+
+
+def call_credit(call: CallFacts, cfg: RewardConfig) -> float:
+    """``format_weight + tool_weight*[expected tool] + args_weight*arg_credit + exec_weight*[executed]``
+    for an offered, executed call; an unknown tool earns `format_weight` only, a faulted call nothing,
+    a call rejected by the schema no `exec_weight`."""
+    if call.fault:
+        return 0.0
+    if not call.offered:
+        return cfg.format_weight
+    if not call.schema_ok:
+        return cfg.format_weight + cfg.tool_weight * call.expected_tool + cfg.args_weight * call.arg_credit
+    credit = cfg.format_weight + cfg.exec_weight * call.executed_ok
+    if call.expected_tool:
+        credit += cfg.tool_weight + cfg.args_weight * call.arg_credit
+    return credit
+
+
+def penalty_for(code: str, cfg: RewardConfig) -> float:
+    """The penalty of one penalised deficiency code (`PENALTY_FIELD`); 0.0 for a code without one."""
+    name = PENALTY_FIELD.get(code)
+    return getattr(cfg, name) if name is not None else 0.0
+
+
+def step_reward(cfg: RewardConfig, *, calls: Sequence[CallFacts] = (), penalised: Iterable[str] = (),
+                answered: bool = False, success: float = 0.0) -> RewardParts:
+    """The reward of one step, from plain facts.
+
+    ``calls``: the action's calls (credit: their mean `call_credit`); without calls, ``answered``
+    (a right answer to the turn) earns `answer_weight`. ``penalised``: the step's penalised
+    deficiency codes, in order (each costs `penalty_for`). ``success``: the share of the task's
+    success earned on this step (1.0 on the terminal step of a successful episode; BFCL
+    multi-turn: 1/turns for each turn that passes), paid as ``success_bonus * success``.
+    """
+    penalty = 0.0
+    for code in penalised:
+        penalty += penalty_for(code, cfg)
+    if calls:
+        credit = sum(call_credit(c, cfg) for c in calls) / len(calls)
+    else:
+        credit = cfg.answer_weight if answered else 0.0
+    bonus = cfg.success_bonus * success if success else 0.0
+    return RewardParts(credit, penalty, bonus)
+
+
+def resolve_reward_config(given: RewardConfig | Mapping[str, Any] | None, *, suite: str,
+                          defaults: RewardConfig | None = None, applicable: Iterable[str] | None = None) -> RewardConfig:
+    """The `RewardConfig` a suite runs with (``gym.make(..., reward_config=given)``).
+
+    ``None``: the suite's ``defaults`` (default `RewardConfig()`). A mapping: its keys replace
+    those fields of the defaults; a key that is not a field, or a field the suite's reward does not
+    use (not in ``applicable``; default: all), raises ValueError naming it. A `RewardConfig`: taken
+    as it is; a field the suite does not use must keep its `RewardConfig()` (or suite) default,
+    else ValueError. Anything else raises TypeError.
+    """
+    base = defaults if defaults is not None else RewardConfig()
+    used = set(REWARD_FIELDS if applicable is None else applicable)
+    unused_note = (f"suite {suite!r} uses only {', '.join(f for f in REWARD_FIELDS if f in used) or 'none'} "
+                   "(see docs/env.md, Rewards)")
+    if given is None:
+        return base
+    if isinstance(given, RewardConfig):
+        plain = RewardConfig()
+        bad = [f for f in REWARD_FIELDS if f not in used
+               and getattr(given, f) != getattr(plain, f) and getattr(given, f) != getattr(base, f)]
+        if bad:
+            raise ValueError(f"reward_config field(s) {', '.join(bad)} do not apply to {unused_note}")
+        return given
+    if not isinstance(given, Mapping):
+        raise TypeError(f"reward_config must be a RewardConfig, a dict of its fields or None, not {type(given).__name__}")
+    unknown = [k for k in given if k not in REWARD_FIELDS]
+    if unknown:
+        raise ValueError(f"unknown reward_config field(s) {', '.join(map(repr, unknown))}; "
+                         f"RewardConfig fields: {', '.join(REWARD_FIELDS)}")
+    bad = [k for k in given if k not in used]
+    if bad:
+        raise ValueError(f"reward_config field(s) {', '.join(bad)} do not apply to {unused_note}")
+    return replace(base, **dict(given))
 
 
 _WS = re.compile(r"\s+")

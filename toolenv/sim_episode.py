@@ -8,8 +8,8 @@ from typing import Any, Callable, Sequence
 
 from toolenv.episode import Episode, StepOutcome, Suite
 from toolenv.observation import strict_dumps
-from toolenv.parse import ParsedAction, render_calls
-from toolenv.reward import ArgMatch, RewardConfig, match_arguments
+from toolenv.parse import Call, ParsedAction, render_calls
+from toolenv.reward import ArgMatch, CallFacts, RewardConfig, match_arguments, step_reward
 from toolenv.simulator import (WORLD_VERSION, World, argument_error, canonical_json, error_response, number_error,
                                stable_seed)
 from toolenv.spec import ToolRegistry
@@ -167,12 +167,12 @@ class SimEpisode(Episode):
 
     # ---- stepping ------------------------------------------------------------------------
     def step(self, action: ParsedAction, call_ids: list[str]) -> StepOutcome:
-        cfg = self.cfg
         if self.finished:
             return StepOutcome([], 0.0, True, ["calls:extra"], {"success": False})
         if action.kind == "error":
             self._violate("format:unparseable")
-            return self._finish([], cfg.unparseable_penalty, ["format:unparseable"], {"parse_error": action.error})
+            return self._finish([], ["format:unparseable"], {"parse_error": action.error},
+                                penalised=["format:unparseable"])
         if action.kind == "calls":
             return self._step_calls(action, call_ids)
         return self._step_answer()
@@ -181,28 +181,27 @@ class SimEpisode(Episode):
         self.violations = self.violations + (code,)
 
     def _step_answer(self) -> StepOutcome:
-        cfg = self.cfg
         defs: list[str] = []
-        reward = 0.0
-        if self.pending:
+        missing = bool(self.pending)
+        if missing:
             defs.append("calls:missing")
             if self.calls_in_turn == 0:
                 defs.append("relevance:no_call_when_needed")
             for d in defs:
                 self._violate(d)
-            reward += cfg.missing_call_penalty
-        else:
-            reward += cfg.answer_weight
+        penalised = ["calls:missing"] if missing else []
         self.turn += 1
         self.calls_in_turn = 0
         if self.turn < len(self.task.turns):
             nxt = self.task.turns[self.turn]
             self.pending = [list(s) for s in nxt.steps]
+            reward = step_reward(self.cfg, penalised=penalised, answered=not missing).total
             return StepOutcome([{"role": "user", "content": nxt.user}], reward, False, defs)
         self.pending = []
-        return self._finish([], reward, defs, {})
+        return self._finish([], defs, {}, penalised=penalised, answered=not missing)
 
-    def _finish(self, messages: list[dict[str, Any]], reward: float, defs: list[str], info: dict[str, Any]) -> StepOutcome:
+    def _finish(self, messages: list[dict[str, Any]], defs: list[str], info: dict[str, Any], *,
+                penalised: Sequence[str] = (), answered: bool = False) -> StepOutcome:
         self.finished = True
         success = self.turn >= len(self.task.turns) and not self.pending
         blocking = ("calls:missing", "relevance:call_when_none_needed", "relevance:no_call_when_needed",
@@ -213,8 +212,7 @@ class SimEpisode(Episode):
             if self.suite.replay_hash(self.task) != self.world.state_hash():
                 success = False
                 defs = defs + ["state:mismatch"]
-        if success:
-            reward += self.cfg.success_bonus
+        reward = step_reward(self.cfg, penalised=penalised, answered=answered, success=float(success)).total
         return StepOutcome(messages, reward, True, defs, {**info, "success": success})
 
     def _find(self, name: str, args: dict[str, Any]) -> tuple[GTCall | None, int, ArgMatch | None]:
@@ -236,78 +234,73 @@ class SimEpisode(Episode):
         return resolve_ref(ref, self.results)
 
     def _step_calls(self, action: ParsedAction, call_ids: list[str]) -> StepOutcome:
-        cfg = self.cfg
+        """Run each call (`_run_call`), then score the step with `step_reward`."""
         defs: list[str] = []
-        messages: list[dict[str, Any]] = []
-        credits: list[float] = []
-        penalty = 0.0
+        penalised: list[str] = []
         if not self.task.turns[self.turn].steps:
             defs.append("relevance:call_when_none_needed")
             self._violate("relevance:call_when_none_needed")
-            penalty += cfg.irrelevant_call_penalty
+            penalised.append("relevance:call_when_none_needed")
+        facts: list[CallFacts] = []
+        messages: list[dict[str, Any]] = []
         for call, cid in zip(action.calls, call_ids):
-            name, args = call.name, call.arguments
-            self.n_calls += 1
-            self.calls_in_turn += 1
-            argjson = canonical_json(args)
-            key = name + argjson
-            tool = self.suite.registry.tools.get(name) if name in self.offered else None
-            if tool is None:
-                response: dict[str, Any] = error_response(404, "unknown_tool", f"no tool named {name!r} is available")
-                defs.append("call:unknown_tool")
-                self._violate("call:unknown_tool")
-                penalty += cfg.unknown_tool_penalty
-                credits.append(cfg.format_weight)
-            else:
-                faulty = None
-                if self.interceptor is not None:
-                    rng = random.Random(stable_seed(self.seed, "fault", self.n_calls, key))
-                    faulty = self.interceptor(name, args, self.n_calls, rng)
-                gt, si, m = self._find(name, args)
-                if faulty is not None:  # the API failed: no credit, the agent should retry or report
-                    response = faulty
-                    defs.append("exec:fault")
-                    credits.append(0.0)
-                else:
-                    bad = number_error(tool, getattr(call, "invalid", ()), args) or argument_error(tool, args, argjson)
-                    if bad is not None:
-                        response, code = bad
-                        defs.append(code)
-                        self._violate(code)
-                        penalty += cfg.invalid_args_penalty
-                        credits.append(cfg.format_weight + cfg.tool_weight * (gt is not None)
-                                       + cfg.args_weight * (m.credit if m else 0.0))
-                    else:
-                        response, exec_def = self.world.execute(tool, args, argjson)
-                        credit = cfg.format_weight + cfg.exec_weight * (exec_def is None)
-                        if exec_def:
-                            defs.append(exec_def)
-                        if gt is not None and m is not None and m.exact:
-                            if si > 0:
-                                defs.append("order:dependency")
-                                self._violate("order:dependency")
-                                penalty += cfg.order_penalty
-                            self.pending[si].remove(gt)
-                            if not self.pending[si]:
-                                del self.pending[si]
-                            self.results[gt.label] = response
-                            credit += cfg.tool_weight + cfg.args_weight
-                        elif gt is not None and m is not None:
-                            d = m.deficiencies()
-                            defs.extend(d)
-                            for x in d:
-                                self._violate(x)
-                            credit += cfg.tool_weight + cfg.args_weight * m.credit
-                        else:
-                            code = ("calls:repeated" if key in self.history
-                                    else "call:wrong_tool" if self.pending else "calls:extra")
-                            if self.task.turns[self.turn].steps or code != "calls:extra":
-                                defs.append(code)
-                                self._violate(code)
-                                penalty += cfg.repeated_call_penalty if code == "calls:repeated" else cfg.extra_call_penalty
-                        credits.append(credit)
-            self.history = self.history + (key,)
+            response, fact, call_defs, call_penalised = self._run_call(call)
+            facts.append(fact)
+            defs.extend(call_defs)
+            penalised.extend(call_penalised)
             content = response if isinstance(response, str) else strict_dumps(response, ensure_ascii=True)
-            messages.append({"role": "tool", "tool_call_id": cid, "name": name, "content": content})
-        reward = (sum(credits) / len(credits) if credits else 0.0) + penalty
+            messages.append({"role": "tool", "tool_call_id": cid, "name": call.name, "content": content})
+        reward = step_reward(self.cfg, calls=facts, penalised=penalised).total
         return StepOutcome(messages, reward, False, defs)
+
+    def _run_call(self, call: Call) -> tuple[Any, CallFacts, list[str], list[str]]:
+        """One call: find the ground-truth call it answers, validate and execute it, and update the
+        episode. Returns (response, its `CallFacts`, its deficiency codes, the penalised ones)."""
+        name, args = call.name, call.arguments
+        self.n_calls += 1
+        self.calls_in_turn += 1
+        argjson = canonical_json(args)
+        key = name + argjson
+        repeated = key in self.history
+        self.history = self.history + (key,)
+        tool = self.suite.registry.tools.get(name) if name in self.offered else None
+        if tool is None:
+            self._violate("call:unknown_tool")
+            response = error_response(404, "unknown_tool", f"no tool named {name!r} is available")
+            return response, CallFacts(offered=False), ["call:unknown_tool"], ["call:unknown_tool"]
+        faulty = None
+        if self.interceptor is not None:
+            rng = random.Random(stable_seed(self.seed, "fault", self.n_calls, key))
+            faulty = self.interceptor(name, args, self.n_calls, rng)
+        if faulty is not None:  # the API failed: no credit, the agent should retry or report
+            return faulty, CallFacts(fault=True), ["exec:fault"], []
+        gt, si, m = self._find(name, args)
+        expected = gt is not None and m is not None
+        arg_credit = m.credit if m is not None else 0.0
+        bad = number_error(tool, getattr(call, "invalid", ()), args) or argument_error(tool, args, argjson)
+        if bad is not None:
+            response, code = bad
+            self._violate(code)
+            return response, CallFacts(schema_ok=False, expected_tool=expected, arg_credit=arg_credit), [code], [code]
+        response, exec_def = self.world.execute(tool, args, argjson)
+        fact = CallFacts(executed_ok=exec_def is None, expected_tool=expected, arg_credit=arg_credit)
+        defs = [exec_def] if exec_def else []
+        if expected and m.exact:  # completes a ground-truth call
+            self.pending[si].remove(gt)
+            if not self.pending[si]:
+                del self.pending[si]
+            self.results[gt.label] = response
+            if si == 0:
+                return response, fact, defs, []
+            self._violate("order:dependency")
+            return response, fact, defs + ["order:dependency"], ["order:dependency"]
+        if expected:  # the expected tool, some arguments wrong: less credit, no penalty
+            wrong = m.deficiencies()
+            for x in wrong:
+                self._violate(x)
+            return response, fact, defs + wrong, []
+        code = "calls:repeated" if repeated else "call:wrong_tool" if self.pending else "calls:extra"
+        if code == "calls:extra" and not self.task.turns[self.turn].steps:
+            return response, fact, defs, []  # already penalised as relevance:call_when_none_needed
+        self._violate(code)
+        return response, fact, defs + [code], [code]

@@ -29,7 +29,12 @@ from toolenv.observation import strict_dumps
 from toolenv.spec import Collection, ToolRegistry, ToolSpec
 from toolenv.values import ValueGenerator
 
-_VALIDATORS: dict[int, Draft202012Validator] = {}
+#: validators by schema content (its `canonical_json`): a key by ``id()`` alone could hand a
+#: schema the validator of a collected one that had the same id (e.g. `_type_ok`'s temporary dicts)
+_VALIDATORS: dict[str, Draft202012Validator] = {}
+#: id(schema) -> (schema, its content key): the key is computed once per schema object; holding the
+#: schema keeps its id from being reused while the entry lives, and the ``is`` check refuses any other
+_SCHEMA_KEYS: dict[int, tuple[Any, str]] = {}
 # Seeded initial records and stateless responses are pure functions of (registry, seed, ...):
 # cache them so replaying a task (the common case in RL) does not regenerate them.
 _INITIAL_CACHE: dict[tuple, dict[str, dict[str, Any]]] = {}
@@ -61,9 +66,20 @@ def canonical_json(obj: Any) -> str:
 
 
 def validator_for(schema: dict[str, Any]) -> Draft202012Validator:
-    key = id(schema)
+    """The (cached) validator for a schema, keyed by the schema's content (schemas are not mutated
+    once loaded: the content key is computed once per schema object)."""
+    entry = _SCHEMA_KEYS.get(id(schema))
+    if entry is not None and entry[0] is schema:
+        key = entry[1]
+    else:
+        if len(_SCHEMA_KEYS) > _CACHE_LIMIT:
+            _SCHEMA_KEYS.clear()
+        key = canonical_json(schema)
+        _SCHEMA_KEYS[id(schema)] = (schema, key)
     v = _VALIDATORS.get(key)
     if v is None:
+        if len(_VALIDATORS) > _CACHE_LIMIT:
+            _VALIDATORS.clear()
         v = _VALIDATORS[key] = Draft202012Validator(schema, format_checker=Draft202012Validator.FORMAT_CHECKER)
     return v
 
@@ -179,7 +195,7 @@ def _type_ok(value: Any, schema: dict[str, Any]) -> bool:
     if t is None:
         return True
     if isinstance(t, list):
-        return any(_type_ok(value, {**schema, "type": x}) for x in t)
+        return any(_type_ok(value, s) for s in _split_types(schema, t))
     if t == "string":
         if not isinstance(value, str):
             return False
@@ -194,6 +210,20 @@ def _type_ok(value: Any, schema: dict[str, Any]) -> bool:
     if t in ("array", "object"):
         return isinstance(value, list if t == "array" else dict) and validator_for(schema).is_valid(value)
     return t == "null" and value is None
+
+
+_TYPE_SPLITS: dict[int, tuple[dict[str, Any], tuple[dict[str, Any], ...]]] = {}
+
+
+def _split_types(schema: dict[str, Any], types: list[Any]) -> tuple[dict[str, Any], ...]:
+    """``{**schema, "type": x}`` for each x of a list ``type``, made once per schema object (so the
+    validators of `_type_ok` see lasting schemas, not a new temporary dict per call)."""
+    entry = _TYPE_SPLITS.get(id(schema))
+    if entry is None or entry[0] is not schema:
+        if len(_TYPE_SPLITS) > _CACHE_LIMIT:
+            _TYPE_SPLITS.clear()
+        entry = _TYPE_SPLITS[id(schema)] = (schema, tuple({**schema, "type": x} for x in types))
+    return entry[1]
 
 
 @lru_cache(maxsize=1024)

@@ -11,6 +11,9 @@ pointer -- never a library exception or a hang. See docs/spec_format.md for the 
 from __future__ import annotations
 
 import copy
+import dataclasses
+import hashlib
+import json
 import os
 import re
 import stat
@@ -420,6 +423,12 @@ def _spec_files(paths: Iterable[str | Path]) -> tuple[list[Path], list[SpecProbl
     return files, problems
 
 
+def _content_fields(items: list[tuple[str, Any]]) -> dict[str, Any]:
+    """`dataclasses.asdict` factory for `ToolRegistry.fingerprint`: a dataclass's fields less where
+    it was read from (``source`` file, JSON ``pointer``)."""
+    return {k: v for k, v in items if k not in ("source", "pointer")}
+
+
 class ToolRegistry:
     """All tools loaded together, by name, with their toolkits."""
 
@@ -441,6 +450,17 @@ class ToolRegistry:
 
     def toolkit_of(self, tool_name: str) -> Toolkit:
         return self._toolkit_of[tool_name]
+
+    def fingerprint(self) -> str:
+        """A hash of the registry's content (toolkits, tools, collections, in order; not the files
+        they came from), computed once: a cache key for what is derived from it (an ``id()`` can be
+        reused after garbage collection)."""
+        fp = self.__dict__.get("_fingerprint")
+        if fp is None:
+            blob = json.dumps([dataclasses.asdict(tk, dict_factory=_content_fields) for tk in self.toolkits.values()],
+                              ensure_ascii=True, default=str)
+            fp = self._fingerprint = hashlib.blake2b(blob.encode(), digest_size=16).hexdigest()
+        return fp
 
     def __len__(self) -> int:
         return len(self.tools)
@@ -560,22 +580,50 @@ def bundled_specs_dir() -> Path:
     return path
 
 
-_REGISTRY_CACHE: dict[tuple[Any, ...], ToolRegistry] = {}
+#: (resolved paths, limits) -> (stamps of the spec files read, registry)
+_REGISTRY_CACHE: dict[tuple[Any, ...], tuple[tuple[tuple[str, int, int], ...], ToolRegistry]] = {}
+
+
+def _spec_stamps(paths: Sequence[str]) -> tuple[tuple[str, int, int], ...] | None:
+    """(file, mtime_ns, size) of every spec file the paths name (folders: their ``*.json``, as
+    `_spec_files` picks them), sorted; None when one cannot be listed or stat'ed (the loader then
+    reports it, and nothing is cached). One ``stat`` per file: cheap beside a load."""
+    stamps = []
+    try:
+        for p in paths:
+            st = os.stat(p)
+            if stat.S_ISDIR(st.st_mode):
+                with os.scandir(p) as it:
+                    for e in it:
+                        if e.name.endswith(".json") and not e.name.startswith("."):
+                            es = e.stat()
+                            stamps.append((e.path, es.st_mtime_ns, es.st_size))
+            else:
+                stamps.append((p, st.st_mtime_ns, st.st_size))
+    except OSError:
+        return None
+    stamps.sort()
+    return tuple(stamps)
 
 
 def load_registry(paths: str | Path | Sequence[str | Path] | None = None, *, cache: bool = True,
                   limits: SpecLimits | None = None) -> ToolRegistry:
     """Load (and cache per resolved path set and limits) a validated registry. Raises `SpecError`
-    (each problem names the file and JSON pointer); the same loader as `toolenv validate`."""
+    (each problem names the file and JSON pointer); the same loader as `toolenv validate`. A cached
+    registry is reused only while its spec files are unchanged (same list, mtime and size): an
+    edited, added or removed spec file is read again."""
     limits = limits or default_limits()
     if paths is None:
         paths = [bundled_specs_dir()]
     elif isinstance(paths, (str, Path)):
         paths = [paths]
-    key = (*(str(Path(p).resolve()) for p in paths), limits)
-    if cache and key in _REGISTRY_CACHE:
-        return _REGISTRY_CACHE[key]
+    resolved = [str(Path(p).resolve()) for p in paths]
+    key = (*resolved, limits)
+    stamps = _spec_stamps(resolved) if cache else None
+    hit = _REGISTRY_CACHE.get(key) if stamps is not None else None
+    if hit is not None and hit[0] == stamps:
+        return hit[1]
     reg = ToolRegistry.load(paths, limits=limits)
-    if cache:
-        _REGISTRY_CACHE[key] = reg
+    if stamps is not None:
+        _REGISTRY_CACHE[key] = (stamps, reg)
     return reg

@@ -16,7 +16,7 @@ Ground-truth argument values are JSON values, or one of these constraint objects
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable, Iterator
 

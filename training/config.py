@@ -284,7 +284,8 @@ class EvalConfig:
                   "stage, scored like the official checker; skipped with a log line when the BFCL data is absent."},
     )
     bfcl_data_dir: str | None = field(
-        default=None, metadata={"help": "BFCL data folder; None = ../shared/bfcl next to the repository when present."}
+        default=None, metadata={"help": "BFCL data folder; None = $TOOLENV_BFCL_DATA, else ../shared/bfcl next to "
+                                     "the repository, when present."}
     )
     bfcl_max_tasks: int | None = field(default=100, metadata={"help": "Entries evaluated per BFCL suite (None = all)."})
     bfcl_stages: list[str] = field(

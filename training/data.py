@@ -1,10 +1,13 @@
 """Stage 1: tasks and SFT rows.
 
 Train and held-out task sets are synthesized from the tool specs (all categories) by
-`toolenv.synth`, split with `toolenv.split` when present, and saved as JSONL in the run directory.
-SFT rows are the oracle's full trajectories played through the env (exactly what
-`toolenv.export` writes: TRL conversational rows with ``messages`` and a ``tools`` JSON string),
-plus ``difficulty`` / ``category`` / ``task_id`` columns for the curriculum.
+`toolenv.synth`, split by `toolenv.split`, and saved as JSONL in the run directory.
+SFT rows are the oracle's trajectories played through the env by `toolenv.export.play_oracle`
+(episode seed `toolenv.export.episode_seed`), one per task whether the oracle succeeded or not:
+``messages`` in the env's form (tool-call ``arguments`` are objects, as chat templates take them;
+`toolenv export` writes them as JSON strings instead, see `toolenv.export.trl_message`), ``tools``
+a JSON string, plus ``difficulty`` / ``category`` / ``task_id`` columns for the curriculum and
+``oracle_return`` / ``oracle_success``.
 """
 
 from __future__ import annotations
@@ -41,17 +44,11 @@ def synthesize_tasks(cfg: DataConfig, seed: int) -> tuple[list[Any], list[Any]]:
     if cfg.train_tasks and cfg.test_tasks:
         return load_tasks(cfg.train_tasks), load_tasks(cfg.test_tasks)
     from toolenv.spec import load_registry
-    from toolenv.synth import synthesize
+    from toolenv.split import synthesize_split
 
-    registry = load_registry(cfg.tool_specs)
-    try:
-        from toolenv.split import synthesize_split
-    except ImportError:  # older checkouts: disjoint seeds only
-        train = synthesize(registry, cfg.num_train, seed=seed, categories=cfg.categories)
-        test = synthesize(registry, cfg.num_test, seed=seed + 1_000_003, categories=cfg.categories)
-        return train, test
     # held out by sentence template AND by seed (values, simulated worlds): see toolenv/split.py
-    return synthesize_split(registry, cfg.num_train, cfg.num_test, seed=seed, categories=cfg.categories)
+    return synthesize_split(load_registry(cfg.tool_specs), cfg.num_train, cfg.num_test, seed=seed,
+                            categories=cfg.categories)
 
 
 def synthesize_seen_test(cfg: DataConfig, seed: int, train: Sequence[Any]) -> list[Any]:
@@ -74,27 +71,28 @@ def clip_answer(text: str, words: int) -> str:
 
 
 def oracle_rows(env: Any, tasks: Sequence[Any], seed: int = 0, answer_words: int = 0) -> list[dict[str, Any]]:
-    """One TRL conversational row per task: the oracle's finished conversation and the tools
-    (text answers clipped to ``answer_words`` words when > 0)."""
-    from toolenv.observation import decode_observation
-    from training.rollout import episode_seed, expert_cursor
+    """One row per task: the oracle's finished conversation (`play_oracle`, the same episode as
+    `training.rollout.expert_cursor`) and the tools (text answers clipped to ``answer_words`` words
+    when > 0)."""
+    from toolenv.export import episode_seed, play_oracle
+    from training.rollout import EXPERT_MAX_TURNS
 
     rows = []
     for i, task in enumerate(tasks):
-        c = expert_cursor(env, i, episode_seed(task, seed))
-        messages, tools = decode_observation(c.obs)
+        tr = play_oracle(env, i, episode_seed(task, seed), max_turns=EXPERT_MAX_TURNS)
+        messages = tr.messages
         if answer_words > 0:
             for m in messages:
                 if m["role"] == "assistant" and not m.get("tool_calls") and m.get("content"):
                     m["content"] = clip_answer(m["content"], answer_words)
         rows.append({
             "messages": messages,
-            "tools": json.dumps(tools, ensure_ascii=True),
+            "tools": json.dumps(tr.tools, ensure_ascii=True),
             "difficulty": float(task.difficulty),
             "category": task.category,
             "task_id": str(task.id),
-            "oracle_return": c.ret,
-            "oracle_success": c.success,
+            "oracle_return": tr.ret,
+            "oracle_success": tr.success,
         })
     return rows
 

@@ -37,12 +37,14 @@ def evaluate_policy(model: Any, tokenizer: Any, env_kwargs: dict[str, Any], cfg:
 
 
 def bfcl_data_dir(cfg: EvalConfig) -> str | None:
-    """The BFCL data folder to use, or None when it is absent (the BFCL evaluation is then skipped)."""
+    """The BFCL data folder to use (``cfg.bfcl_data_dir``, else ``$TOOLENV_BFCL_DATA``, else the checkout's
+    ``../shared/bfcl``: `toolenv.suites.resolve_data_dir`), or None when it is absent (the BFCL evaluation
+    is then skipped)."""
     from pathlib import Path
 
-    from toolenv.suites import default_data_dir
+    from toolenv.suites import resolve_data_dir
 
-    d = cfg.bfcl_data_dir or default_data_dir()
+    d = resolve_data_dir(cfg.bfcl_data_dir)
     return d if d and Path(d).is_dir() else None
 
 

@@ -133,7 +133,3 @@ def save_policy(model: Any, tokenizer: Any, out_dir: str | Path) -> None:
         pass
     model.save_pretrained(str(out_dir))
     tokenizer.save_pretrained(str(out_dir))
-
-
-def count_parameters(model: Any) -> int:
-    return sum(p.numel() for p in model.parameters())

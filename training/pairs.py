@@ -24,6 +24,7 @@ from __future__ import annotations
 import json
 from typing import Any, Sequence
 
+from toolenv.export import from_trl_message, trl_message
 from training.config import PairsConfig
 from training.mcts import Node, SearchResult, turn_text
 
@@ -173,32 +174,20 @@ def pair_stats(rows: list[dict[str, Any]]) -> dict[str, Any]:
 
 
 def save_pairs(rows: list[dict[str, Any]], out_dir: str) -> None:
-    """Save as a `datasets` dataset (``save_to_disk``); message lists stay lists of dicts."""
+    """Save as a `datasets` dataset (``save_to_disk``); messages in `toolenv.export.trl_message`'s
+    fixed-key row form (Arrow merges keys across rows: the key set stays fixed)."""
     from datasets import Dataset
 
     cols = ["prompt", "chosen", "rejected", "tools", "task_id", "category", "turn", "prefix", "diverge_char",
             "depth", "chosen_value", "rejected_value", "source", "chosen_ends_turn", "rejected_ends_turn"]
     data = {c: [r.get(c, True) if c.endswith("_ends_turn") else r[c] for r in rows] for c in cols}
-    # messages as plain role/content dicts (Arrow merges keys across rows: keep the key set fixed)
     for c in ("prompt", "chosen", "rejected"):
-        data[c] = [[_plain(m) for m in msgs] for msgs in data[c]]
+        data[c] = [[trl_message(m, fixed_keys=True) for m in msgs] for msgs in data[c]]
     Dataset.from_dict(data).save_to_disk(out_dir)
 
 
-def _plain(m: dict[str, Any]) -> dict[str, Any]:
-    """A message with a fixed key set; tool calls kept as a JSON string-free structure."""
-    out = {"role": m["role"], "content": m.get("content") or ""}
-    calls = m.get("tool_calls")
-    out["tool_calls"] = [
-        {"type": "function", "function": {"name": c["function"]["name"], "arguments": json.dumps(c["function"]["arguments"])}}
-        for c in calls
-    ] if calls else None
-    out["name"] = m.get("name")
-    out["tool_call_id"] = m.get("tool_call_id")
-    return out
-
-
 def load_pairs(path: str) -> list[dict[str, Any]]:
+    """The rows `save_pairs` saved, messages back in env form (`toolenv.export.from_trl_message`)."""
     from datasets import load_from_disk
 
     ds = load_from_disk(path)
@@ -206,20 +195,6 @@ def load_pairs(path: str) -> list[dict[str, Any]]:
     for r in ds:
         r = dict(r)
         for c in ("prompt", "chosen", "rejected"):
-            r[c] = [_unplain(m) for m in r[c]]
+            r[c] = [from_trl_message(m) for m in r[c]]
         rows.append(r)
     return rows
-
-
-def _unplain(m: dict[str, Any]) -> dict[str, Any]:
-    out = {"role": m["role"], "content": m.get("content") or ""}
-    if m.get("tool_calls"):
-        out["tool_calls"] = [
-            {"type": "function", "function": {"name": c["function"]["name"], "arguments": json.loads(c["function"]["arguments"])}}
-            for c in m["tool_calls"]
-        ]
-    if m.get("name"):
-        out["name"] = m["name"]
-    if m.get("tool_call_id"):
-        out["tool_call_id"] = m["tool_call_id"]
-    return out

@@ -36,12 +36,6 @@ class Policy:
         self.model = model
         self.tok = tokenizer
 
-    @classmethod
-    def load(cls, path: str) -> "Policy":
-        from training.model import load_model, load_tokenizer
-
-        return cls(load_model(path), load_tokenizer(path))
-
     @property
     def device(self) -> Any:
         return self.agent.device

@@ -1,5 +1,6 @@
-"""report.md with PNG plots: success by category per evaluation, deficiency counts per round,
-MCTS statistics. Reads only the run directory (works on a partial run)."""
+"""What a run reports: ``metrics.jsonl`` (one line per finished evaluation) and ``report.md`` with
+PNG plots (success by category per evaluation, deficiency counts per round, MCTS statistics).
+Reads only the run directory through `training.layout.RunLayout` (works on a partial run)."""
 
 from __future__ import annotations
 
@@ -7,17 +8,54 @@ import json
 from pathlib import Path
 from typing import Any
 
-from training.io import atomic_write_text, is_done, read_jsonl
+from training.io import atomic_write_text, is_done, read_done, read_json, read_jsonl
+from training.layout import EVAL_ORDER, RunLayout
 
 
-def _plots(run: Path, metrics: list[dict[str, Any]], rounds: list[dict[str, Any]]) -> list[str]:
+def eval_reports(layout: RunLayout) -> list[dict[str, Any]]:
+    """The finished evaluations' reports in pipeline order (base, warm-up, rounds, baselines)."""
+    reps = []
+    if layout.eval_root.exists():
+        for d in layout.eval_root.iterdir():
+            if is_done(d):
+                r = read_json(d / "report.json")
+                r["_t"] = read_done(d).get("finished_at", "")
+                reps.append(r)
+    reps.sort(key=lambda r: (EVAL_ORDER.get(r["stage"], 9), r["round"], r["_t"]))
+    return reps
+
+
+def _summary(rep: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "success_rate": rep["success_rate"], "mean_reward": rep["mean_reward"],
+        "complex_success_rate": rep["complex"]["success_rate"],
+        "by_category": {c: {"success_rate": b["success_rate"], "mean_reward": b["mean_reward"],
+                            "episodes": b["episodes"]} for c, b in rep["by_category"].items()},
+        "deficiencies": rep["deficiencies"],
+    }
+
+
+def write_metrics(layout: RunLayout) -> None:
+    """metrics.jsonl: one line per finished evaluation (rebuilt, so resumes never duplicate)."""
+    lines = []
+    for rep in eval_reports(layout):
+        line = {"name": rep["name"], "stage": rep["stage"], "round": rep["round"], **_summary(rep)}
+        if "seen_templates" in rep:
+            line["seen_templates"] = _summary(rep["seen_templates"])
+        if rep.get("bfcl"):
+            line["bfcl"] = rep["bfcl"]
+        lines.append(json.dumps(line, sort_keys=True))
+    atomic_write_text(layout.metrics, "".join(x + "\n" for x in lines))
+
+
+def _plots(layout: RunLayout, metrics: list[dict[str, Any]], rounds: list[dict[str, Any]]) -> list[str]:
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
     out = []
-    (run / "plots").mkdir(exist_ok=True)
+    layout.plots.mkdir(exist_ok=True)
     if metrics:
         cats = sorted({c for m in metrics for c in m["by_category"]})
         fig, ax = plt.subplots(figsize=(10, 4))
@@ -30,7 +68,7 @@ def _plots(run: Path, metrics: list[dict[str, Any]], rounds: list[dict[str, Any]
         ax.legend(fontsize=8)
         ax.set_title("Success by category per evaluation")
         fig.tight_layout()
-        fig.savefig(run / "plots" / "success_by_category.png", dpi=90)
+        fig.savefig(layout.plots / "success_by_category.png", dpi=90)
         plt.close(fig)
         out.append("plots/success_by_category.png")
     if rounds:
@@ -46,7 +84,7 @@ def _plots(run: Path, metrics: list[dict[str, Any]], rounds: list[dict[str, Any]
             ax.legend(fontsize=8)
             ax.set_title("Deficiency codes per round (policy rollouts on training tasks)")
             fig.tight_layout()
-            fig.savefig(run / "plots" / "deficiencies.png", dpi=90)
+            fig.savefig(layout.plots / "deficiencies.png", dpi=90)
             plt.close(fig)
             out.append("plots/deficiencies.png")
         fig, axes = plt.subplots(1, 2, figsize=(10, 3.5))
@@ -63,7 +101,7 @@ def _plots(run: Path, metrics: list[dict[str, Any]], rounds: list[dict[str, Any]
         axes[1].set_title("where pairs diverge")
         axes[1].legend(fontsize=7)
         fig.tight_layout()
-        fig.savefig(run / "plots" / "mcts.png", dpi=90)
+        fig.savefig(layout.plots / "mcts.png", dpi=90)
         plt.close(fig)
         out.append("plots/mcts.png")
     return out
@@ -100,25 +138,20 @@ def _noise_note(m: dict[str, Any]) -> list[str]:
 
 
 def write_report(run: str | Path) -> Path:
-    run = Path(run)
-    metrics = read_jsonl(run / "metrics.jsonl")
+    layout = RunLayout(run)
+    metrics = read_jsonl(layout.metrics)
     rounds = []
-    k = 1
-    while (run / f"round-{k}").exists() or (run / "pairs" / f"round-{k}").exists():
+    for k in layout.rounds():
         r: dict[str, Any] = {"round": k, "deficiency": {}, "mcts": {}, "train": {}}
-        d = run / f"round-{k}" / "deficiency"
-        if is_done(d):
-            r["deficiency"] = json.loads((d / "summary.json").read_text())
-        p = run / "pairs" / f"round-{k}"
-        if is_done(p):
-            r["mcts"] = json.loads((p / "mcts_stats.json").read_text())
-        t = run / f"round-{k}" / "policy"
-        if is_done(t):
-            r["train"] = json.loads((t / "train_log.json").read_text())
+        if is_done(layout.deficiency(k)):
+            r["deficiency"] = read_json(layout.deficiency(k) / "summary.json")
+        if is_done(layout.pairs(k)):
+            r["mcts"] = read_json(layout.pairs(k) / "mcts_stats.json")
+        if is_done(layout.round_policy(k)):
+            r["train"] = read_json(layout.round_policy(k) / "train_log.json")
         rounds.append(r)
-        k += 1
-    plots = _plots(run, metrics, rounds)
-    L = ["# iTool run report", "", f"Run directory: `{run}`", ""]
+    plots = _plots(layout, metrics, rounds)
+    L = ["# iTool run report", "", f"Run directory: `{layout.root}`", ""]
     L += _success_table(metrics, "Held-out success by category (%): unseen templates and seeds")
     seen = [dict(m["seen_templates"], name=m["name"]) for m in metrics if "seen_templates" in m]
     L += _success_table(seen, "Held-out success by category (%): training templates, unseen seeds "
@@ -161,6 +194,5 @@ def write_report(run: str | Path) -> Path:
         L.append("")
     for p in plots:
         L += [f"![{Path(p).stem}]({p})", ""]
-    path = run / "report.md"
-    atomic_write_text(path, "\n".join(L) + "\n")
-    return path
+    atomic_write_text(layout.report, "\n".join(L) + "\n")
+    return layout.report

@@ -12,6 +12,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Sequence
 
+from toolenv.export import episode_seed, play_oracle
+
+__all__ = ["EXPERT_MAX_TURNS", "Cursor", "episode_seed", "expert_cursor", "replay", "run_to_end", "start", "step"]
+
+#: how many actions the oracle's episode (`expert_cursor`, the SFT rows) may take
+EXPERT_MAX_TURNS = 32
+
 
 @dataclass
 class Cursor:
@@ -31,11 +38,6 @@ class Cursor:
     def copy(self) -> "Cursor":
         return Cursor(self.snap, self.obs, self.task_index, list(self.actions), list(self.rewards),
                       list(self.deficiencies), self.done, self.success)
-
-
-def episode_seed(task: Any, base_seed: int = 0) -> int:
-    """The env seed an episode of ``task`` uses (fixed per task, so replays are byte-identical)."""
-    return (int(getattr(task, "seed", 0)) * 7919 + int(base_seed)) % (2**31 - 1)
 
 
 def start(env: Any, task_index: int, seed: int) -> Cursor:
@@ -103,13 +105,8 @@ def replay(env: Any, task_index: int, seed: int, actions: Sequence[str]) -> Curs
     return c
 
 
-def expert_cursor(env: Any, task_index: int, seed: int, max_turns: int = 32) -> Cursor:
-    """The oracle's episode of a task (its return normalises search values)."""
-    c = start(env, task_index, seed)
-    while not c.done and len(c.actions) < max_turns:
-        env.unwrapped.restore(c.snap)
-        a = env.unwrapped.expert_action()
-        if a is None:
-            break
-        c = step(env, c, a)
-    return c
+def expert_cursor(env: Any, task_index: int, seed: int, max_turns: int = EXPERT_MAX_TURNS) -> Cursor:
+    """The oracle's episode of a task (its return normalises search values): `play_oracle` as a cursor."""
+    tr = play_oracle(env, task_index, seed, max_turns=max_turns)
+    return Cursor(snap=env.unwrapped.snapshot(), obs=tr.obs, task_index=task_index, actions=tr.actions,
+                  rewards=tr.rewards, deficiencies=tr.deficiencies, done=tr.done, success=tr.success)

@@ -41,10 +41,10 @@ def test_round_variants_reuses_what_a_variant_keeps_and_compares_on_more_tasks(s
     rep = json.loads((out / "slow" / "round-1" / "policy" / "held_out_24.json").read_text())
     assert rep["episodes"] == 24
     # a preference-only variant keeps the source's pairs; a search variant searches again
-    src_pairs = read_done(src / "pairs" / "round-1")["finished_at"]
-    assert read_done(out / "slow" / "pairs" / "round-1")["finished_at"] == src_pairs
+    src_pairs = read_done(src / "round-1" / "pairs")["finished_at"]
+    assert read_done(out / "slow" / "round-1" / "pairs")["finished_at"] == src_pairs
     assert read_done(out / "cool" / "round-1" / "deficiency") == read_done(src / "round-1" / "deficiency")
-    assert (out / "cool" / "pairs" / "round-1" / "DONE").stat().st_mtime > (src / "pairs" / "round-1" / "DONE").stat().st_mtime
+    assert (out / "cool" / "round-1" / "pairs" / "DONE").stat().st_mtime > (src / "round-1" / "pairs" / "DONE").stat().st_mtime
     cfg = (out / "cool" / "variant.yaml").read_text()
     assert "temperature: 0.7" in cfg and "rounds: 1" in cfg
 

@@ -96,7 +96,7 @@ def test_no_call_rows_are_repeated_in_the_warm_up_only(tmp_path):
     from types import SimpleNamespace
 
     from training.config import SFTStageConfig
-    from training.itool import Run
+    from training.run import Run
 
     with pytest.raises(ValueError, match="no_call_repeat"):
         SFTStageConfig(no_call_repeat=0)

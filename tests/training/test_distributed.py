@@ -56,7 +56,7 @@ def test_two_processes_match_one_and_finish_every_stage(tmp_path):
     a, b = tmp_path / "one", tmp_path / "two"
 
     # the whole pipeline ran with 2 processes; only the main one wrote the run directory
-    for stage in ("data", "model-init", "sft", "eval/sft", "round-1/deficiency", "pairs/round-1",
+    for stage in ("data", "model-init", "sft", "eval/sft", "round-1/deficiency", "round-1/pairs",
                   "round-1/policy", "eval/round-1", "baseline", "eval/baseline"):
         assert is_done(b / stage), stage
     assert not list(b.rglob("*-scratch")) and not list(b.rglob("*.tmp-*"))
@@ -88,15 +88,15 @@ def test_two_processes_match_one_and_finish_every_stage(tmp_path):
           "-m", "training.itool", "--config", str(tmp_path / "three.yaml"), "--smoke"])
     from training.pairs import load_pairs
 
-    pa, p3 = load_pairs(str(a / "pairs" / "round-1")), load_pairs(str(three / "pairs" / "round-1"))
+    pa, p3 = load_pairs(str(a / "round-1" / "pairs")), load_pairs(str(three / "round-1" / "pairs"))
     assert len(pa) > 0 and pa == p3
-    sa = json.loads((a / "pairs" / "round-1" / "mcts_stats.json").read_text())
-    s3 = json.loads((three / "pairs" / "round-1" / "mcts_stats.json").read_text())
+    sa = json.loads((a / "round-1" / "pairs" / "mcts_stats.json").read_text())
+    s3 = json.loads((three / "round-1" / "pairs" / "mcts_stats.json").read_text())
     assert s3["processes"] == 2 and sa["processes"] == 1 and sa["tasks"] == s3["tasks"] >= 2
 
     def trees(s):
         return [{k: v for k, v in t.items() if "second" not in k and "time" not in k} for t in s["per_task"]]
 
     assert trees(sa) == trees(s3)
-    assert not (three / "pairs" / "round-1.parts").exists()
+    assert not (three / "round-1" / "pairs.parts").exists()
     assert is_done(three / "round-1" / "policy") and is_done(three / "eval" / "baseline")

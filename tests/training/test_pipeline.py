@@ -13,7 +13,7 @@ from .conftest import run_itool
 
 def test_smoke_run_layout(smoke_run):
     run = smoke_run
-    for stage in ("data", "model-init", "sft", "round-1/deficiency", "pairs/round-1", "round-1/policy",
+    for stage in ("data", "model-init", "sft", "round-1/deficiency", "round-1/pairs", "round-1/policy",
                   "eval/sft", "eval/round-1", "eval/baseline"):
         assert is_done(run / stage), stage
     assert (run / "sft" / "config.json").exists() and (run / "sft" / "model.safetensors").exists()
@@ -37,14 +37,14 @@ def test_smoke_run_layout(smoke_run):
     # 16 held-out tasks over 8 categories: one task is 50 points of a category, and the report says so
     assert "One task is 50.0 points of a category of 2" in report
     assert (run / "plots" / "success_by_category.png").exists()
-    stats = json.loads((run / "pairs" / "round-1" / "mcts_stats.json").read_text())
+    stats = json.loads((run / "round-1" / "pairs" / "mcts_stats.json").read_text())
     assert stats["tasks"] >= 1 and stats["leaf_evaluations"] >= 1
 
 
 def test_resume_after_interruption(smoke_run, tmp_path):
     run = tmp_path / "run"
     shutil.copytree(smoke_run, run)
-    before = {s: read_done(run / s)["finished_at"] for s in ("data", "sft", "round-1/deficiency", "pairs/round-1")}
+    before = {s: read_done(run / s)["finished_at"] for s in ("data", "sft", "round-1/deficiency", "round-1/pairs")}
     # simulate a kill during round 1's preference stage: its folder is half-written, no marker
     shutil.rmtree(run / "round-1" / "policy")
     (run / "round-1" / "policy.tmp-12345").mkdir()

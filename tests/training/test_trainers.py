@@ -125,7 +125,7 @@ def test_tensorboard_logging_lands_in_the_run_directory(smoke_run, tmp_path):
     pytest.importorskip("tensorboard")
     from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
 
-    from training.itool import tensorboard_dir
+    from training.run import tensorboard_dir
 
     path = smoke_run / "model-init"
     model, tok = load_model(path), load_tokenizer(path)

@@ -12,7 +12,7 @@ HELP = "Score a BFCL result file (official AST / multi-turn rules) into an offic
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--category", required=True, help="BFCL category, e.g. simple_python, parallel, multi_turn_base")
-    parser.add_argument("--data-dir", type=existing_dir, default=None, help="BFCL data directory (default: ../shared/bfcl next to the repo)")
+    parser.add_argument("--data-dir", type=existing_dir, default=None, help="BFCL data directory (default: $TOOLENV_BFCL_DATA, else ../shared/bfcl next to the checkout)")
     parser.add_argument("--result", type=existing_file, required=True, help="result file: one JSON object per line with 'id' and 'result'")
     parser.add_argument("--out", type=output_file, required=True, help="score file to write (first line: accuracy, correct_count, total_count)")
     parser.add_argument("--model-name", default="toolenv", help="model name recorded in failing-entry lines")
@@ -27,15 +27,16 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from toolenv.suites import default_data_dir
+    from toolenv.suites import resolve_data_dir
     from toolenv.suites.bfcl.data import CATEGORIES
     from toolenv.suites.bfcl.score import score_file
 
     if args.category not in CATEGORIES:
         raise UsageError(f"--category: unknown BFCL category {args.category!r}; available: {', '.join(CATEGORIES)}")
-    data_dir = args.data_dir or default_data_dir()
-    if data_dir is None:
-        raise UsageError("no --data-dir given and ../shared/bfcl not found")
+    try:
+        data_dir = resolve_data_dir(args.data_dir, required=True, option="--data-dir")
+    except FileNotFoundError as e:
+        raise UsageError(str(e)) from None
     # a missing data file or a bad result line raises FileNotFoundError/ValueError: one line, exit 2 (toolenv.cli)
     summary, failures, missing = score_file(
         args.category,

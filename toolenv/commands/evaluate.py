@@ -18,7 +18,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                    help="spec files/folders (default: bundled tool_specs/)")
     p.add_argument("--tasks", type=existing_file, default=None, help="tasks JSONL (default: synthesize from the specs)")
     p.add_argument("--suite", default=None, help="e.g. bfcl:simple_python")
-    p.add_argument("--data-dir", type=existing_dir, default=None, help="suite data folder (BFCL: default ../shared/bfcl)")
+    p.add_argument("--data-dir", type=existing_dir, default=None,
+                   help="suite data folder (BFCL: default $TOOLENV_BFCL_DATA, else ../shared/bfcl next to the checkout)")
     p.add_argument("--categories", default=None, help="comma-separated categories to keep")
     p.add_argument("--num-tasks", type=positive_int, default=256, help="tasks to synthesize when no --tasks")
     p.add_argument("--episodes", type=positive_int, default=None, help="episodes (default: every task once)")
@@ -56,7 +57,7 @@ def check_args(args: argparse.Namespace) -> None:
     check_agent(args.agent)
     check_categories(args.categories)
     if args.suite:
-        from toolenv.suites import available_suites
+        from toolenv.suites import available_suites, resolve_data_dir
 
         if args.suite not in available_suites():
             raise UsageError(f"--suite: unknown suite {args.suite!r}; available: {', '.join(available_suites())}")
@@ -64,6 +65,10 @@ def check_args(args: argparse.Namespace) -> None:
                                 ("--categories", args.categories)) if v]
         if given:
             raise UsageError(f"--suite brings its own tasks and tools; drop {', '.join(given)}")
+        try:
+            args.data_dir = resolve_data_dir(args.data_dir, required=True, option="--data-dir")
+        except FileNotFoundError as e:
+            raise UsageError(f"--suite {args.suite}: {e}") from None
     elif args.data_dir:
         raise UsageError("--data-dir is the data folder of a --suite; no --suite given")
 
@@ -88,6 +93,8 @@ def check_agent(spec: str) -> None:
 
 def run(args: argparse.Namespace) -> int:
     check_args(args)
+    # the agents package (oracle and random need only the base dependencies; hf: needs the train extra,
+    # imported by make_agent: a missing one is reported in one line by toolenv.cli)
     from agents.factory import make_agent
     from toolenv.evaluation import evaluate, format_report
 

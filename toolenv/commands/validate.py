@@ -1,4 +1,4 @@
-"""`toolenv validate PATH...`
+"""`toolenv validate [PATH...]` (no PATH: the bundled specs)
 
 Uses the loader behind ``gym.make("ToolUse-v0", tool_specs=...)``: what it accepts is what the
 environment runs; what it refuses, the environment refuses with `toolenv.SpecError` (same lines).
@@ -8,11 +8,14 @@ from __future__ import annotations
 
 import argparse
 
+from toolenv.cli import existing_path
+
 HELP = "Validate tool spec files/folders; exit 1 with one line per problem (file#/json/pointer: message)."
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
-    p.add_argument("paths", nargs="+", help="spec files or folders of *.json specs")
+    p.add_argument("paths", nargs="*", type=existing_path,
+                   help="spec files or folders of *.json specs (default: the bundled tool_specs/)")
     p.add_argument("--limit", action="append", default=[], metavar="NAME=VALUE",
                    help="change one of the spec limits for this check (e.g. max_depth=64); see docs/spec_format.md. "
                         "gym.make uses the defaults unless toolenv.spec_checks.set_default_limits is called")
@@ -28,9 +31,9 @@ def run(args: argparse.Namespace) -> int:
         print(f"--limit: {e}")
         return 2
     try:
-        toolkits, problems = load_toolkits(args.paths, limits=limits)
+        toolkits, problems = load_toolkits(args.paths or None, limits=limits)
     except Exception as e:  # noqa: BLE001 - a bug must still give one line, not a traceback
-        print(f"{args.paths[0]}#: internal error while checking: {type(e).__name__}: {' '.join(str(e).split())[:300]}")
+        print(f"{args.paths[0] if args.paths else 'tool_specs'}#: internal error while checking: {type(e).__name__}: {' '.join(str(e).split())[:300]}")
         return 2
     for pr in problems:
         print(pr)

@@ -17,7 +17,6 @@ from dataclasses import dataclass, field
 from typing import Any, Sequence
 
 from toolenv.simulator import World, argument_error, stable_seed
-from toolenv.synth import lang
 from toolenv.synth import queries as Q
 from toolenv.synth.analysis import Link, ParamInfo, ToolInfo, analyse
 from toolenv.synth.difficulty import score

@@ -134,8 +134,3 @@ def call_to_keywords(call: str, functions: list[dict[str, Any]]) -> tuple[str, d
             raise ValueError(f"**kwargs in {call!r}")
         kwargs[kw.arg] = ast.literal_eval(kw.value)
     return name, kwargs
-
-
-def keyword_call_string(name: str, kwargs: dict[str, Any]) -> str:
-    """``name(k=repr(v), ...)``: the official rendering of a decoded prompt-style call."""
-    return f"{name}(" + ", ".join(f"{k}={v!r}" for k, v in kwargs.items()) + ")"

@@ -404,8 +404,3 @@ def decode_execute_fc(result: Any) -> list[str]:
     except (ValueError, TypeError, AttributeError, RecursionError) as e:
         raise DecodeError(str(e)) from None
     return out
-
-
-def render_python_calls(calls: list[tuple[str, dict[str, Any]]]) -> str:
-    """``[(name, args)]`` -> ``[f(a=1), g(b='x')]`` (Python literals, decodable by ``decode_ast``)."""
-    return "[" + ", ".join(f"{n}(" + ", ".join(f"{k}={v!r}" for k, v in a.items()) + ")" for n, a in calls) + "]"

@@ -4,16 +4,21 @@ Single-turn (``simple_python``, ``multiple``, ``parallel``, ``parallel_multiple`
 ``live_*``): the episode ends after the agent's first action. The action text is decoded with the
 official prompt-style decoder (``[f(a=1)]``); if that fails and the env's parser found calls
 (JSON / ``<tool_call>`` formats), those calls are scored as function-calling output
-(``[{name: json_args}]``). Reward 1.0 on success, 0.0 on failure; ``info["success"]`` and
-``info["bfcl_error_type"]`` (official error string, None on success).
+(``[{name: json_args}]``). Reward ``success_bonus`` (1.0) on success, else the penalty of the
+verdict's deficiency (0.0 by default); ``info["success"]`` and ``info["bfcl_error_type"]``
+(official error string, None on success).
 
 Multi-turn (``multi_turn_base``): within a turn, an action with calls executes them on the
 entry's backends (one tool message per call, ``tool_call_id`` in order); an action without calls
 ends the turn, which is then checked (state and response, official rules), and the next user turn
-arrives. Each turn that passes pays ``1/len(turns)`` when it ends, so the return is the fraction
-of turns passed; ``info["success"]`` (all turns pass, i.e. the official verdict) and
-``info["bfcl_error_type"]`` come on the last step. More than ``max_steps_per_turn`` call steps in
-one turn end the episode as ``multi_turn:force_terminated``.
+arrives. Each turn that passes pays ``success_bonus/len(turns)`` when it ends, so the return is
+the fraction of turns passed (by default); ``info["success"]`` (all turns pass, i.e. the official
+verdict) and ``info["bfcl_error_type"]`` come on the last step. More than ``max_steps_per_turn``
+call steps in one turn end the episode as ``multi_turn:force_terminated``.
+
+Rewards come from `toolenv.reward.step_reward`, with the step's deficiency codes as the penalised
+codes. `BFCL_REWARD_DEFAULTS` is `RewardConfig` with every penalty 0.0 (the official, binary
+verdict); ``reward_config`` may change only the fields of `reward_fields` (category), others raise.
 """
 
 from __future__ import annotations
@@ -26,6 +31,7 @@ from typing import Any
 from toolenv.episode import Episode, StepOutcome, Suite
 from toolenv.observation import strict_dumps
 from toolenv.parse import MAX_CALLS, Call, ParsedAction
+from toolenv.reward import PENALTY_FIELDS, RewardConfig, resolve_reward_config, step_reward
 from toolenv.suites.bfcl.checker import check_single
 from toolenv.suites.bfcl.data import call_to_keywords, is_multi_turn, load_category
 from toolenv.suites.bfcl.decode import DecodeError, decode_ast_prompting, decode_execute_prompting, to_execution_list
@@ -33,6 +39,9 @@ from toolenv.suites.bfcl.multi_turn import TurnChecker
 from toolenv.tasks import GTCall, Task, Turn
 
 MAX_STEPS_PER_TURN = 20
+#: the reward config of a BFCL suite when ``reward_config`` is None: every penalty 0.0, so a step
+#: pays ``success_bonus`` (x 1/turns per passing multi-turn turn) or nothing, the official verdict
+BFCL_REWARD_DEFAULTS = RewardConfig(**{f: 0.0 for f in PENALTY_FIELDS})
 END_TURN_TEXT = "I have completed your request."
 NO_CALL_TEXT = "None of the available functions can be used for this request."
 
@@ -82,6 +91,26 @@ def deficiency_for(error_type: str | None, error: Any = None, n_decoded: int | N
                         return [_DEFICIENCY[sub["sub_error_type"]]]
         return ["args:value"]
     return [_DEFICIENCY.get(error_type, "args:value")]
+
+
+def reward_fields(category: str) -> tuple[str, ...]:
+    """The `RewardConfig` fields a BFCL category's reward uses: ``success_bonus`` and the penalties of
+    the deficiency codes its verdicts can produce (`toolenv.reward.PENALTY_FIELD`)."""
+    if is_multi_turn(category):  # too many calls in one action, force-terminated turn, empty turn
+        return ("success_bonus", "unparseable_penalty", "extra_call_penalty", "missing_call_penalty")
+    if "irrelevance" in category:  # the only failure: a decodable call
+        return ("success_bonus", "irrelevant_call_penalty")
+    if "relevance" in category:  # the only failure: no decodable call
+        return ("success_bonus", "missing_call_penalty")
+    return ("success_bonus", "unparseable_penalty", "invalid_args_penalty", "extra_call_penalty",
+            "missing_call_penalty")
+
+
+def bfcl_reward_config(category: str, reward_config: RewardConfig | dict[str, Any] | None = None) -> RewardConfig:
+    """The reward config of suite ``bfcl:<category>``: `BFCL_REWARD_DEFAULTS` with ``reward_config``'s
+    fields (see `toolenv.reward.resolve_reward_config`); a field outside `reward_fields` raises ValueError."""
+    return resolve_reward_config(reward_config, suite=f"bfcl:{category}", defaults=BFCL_REWARD_DEFAULTS,
+                                 applicable=reward_fields(category))
 
 
 # --------------------------------------------------------------------------- tools
@@ -227,9 +256,11 @@ def _multi_task(entry: dict[str, Any], category: str) -> BfclTask:
 class BfclSuite(Suite):
     """All entries of one BFCL category, in file order."""
 
-    def __init__(self, category: str, data_dir: str, max_steps_per_turn: int = MAX_STEPS_PER_TURN, **_: Any) -> None:
+    def __init__(self, category: str, data_dir: str, max_steps_per_turn: int = MAX_STEPS_PER_TURN,
+                 reward_config: RewardConfig | dict[str, Any] | None = None, **_: Any) -> None:
         self.category = category
         self.name = f"bfcl:{category}"
+        self.reward = bfcl_reward_config(category, reward_config)
         self.data_dir = str(data_dir)
         self.max_steps_per_turn = max_steps_per_turn
         self.entries = load_category(data_dir, category)
@@ -247,8 +278,8 @@ class BfclSuite(Suite):
 
     def episode(self, task: Task, seed: int) -> Episode:
         if is_multi_turn(self.category):
-            return MultiTurnEpisode(task, self.max_steps_per_turn)
-        return SingleTurnEpisode(task)
+            return MultiTurnEpisode(task, self.max_steps_per_turn, self.reward)
+        return SingleTurnEpisode(task, self.reward)
 
     def expert_text(self, index: int) -> str:
         """The oracle's single-turn answer for entry ``index`` (used by the benchmark and tests)."""
@@ -291,8 +322,9 @@ def fc_arguments_json(call: Call) -> str:
 
 # --------------------------------------------------------------------------- single turn
 class SingleTurnEpisode(Episode):
-    def __init__(self, task: Task) -> None:
+    def __init__(self, task: Task, reward: RewardConfig | None = None) -> None:
         self.task = task
+        self.reward = reward or BFCL_REWARD_DEFAULTS
         self._entry = _entry_of(task)
         self._done = False
         self._verdict: dict[str, Any] | None = None
@@ -330,7 +362,8 @@ class SingleTurnEpisode(Episode):
             "bfcl_error": r["error"] if not r["valid"] else [],
             "bfcl_decoded": json.loads(strict_dumps(decoded, default=repr)) if decoded is not None else None,
         }
-        return StepOutcome([], 1.0 if r["valid"] else 0.0, True, defs, info)
+        reward = step_reward(self.reward, penalised=defs, success=1.0 if r["valid"] else 0.0).total
+        return StepOutcome([], reward, True, defs, info)
 
     def expert_action(self) -> str | None:
         if self._done:
@@ -365,9 +398,10 @@ def decode_multi_turn_action(action: ParsedAction) -> list[str]:
 
 
 class MultiTurnEpisode(Episode):
-    def __init__(self, task: Task, max_steps_per_turn: int = MAX_STEPS_PER_TURN) -> None:
+    def __init__(self, task: Task, max_steps_per_turn: int = MAX_STEPS_PER_TURN, reward: RewardConfig | None = None) -> None:
         self.task = task
         self.max_steps_per_turn = max_steps_per_turn
+        self.reward = reward or BFCL_REWARD_DEFAULTS
         meta = task.meta
         self._entry = {"id": task.id, "initial_config": meta["initial_config"], "involved_classes": meta["involved_classes"]}
         self._gt: list[list[str]] = meta["ground_truth"]
@@ -401,7 +435,8 @@ class MultiTurnEpisode(Episode):
         calls = decode_multi_turn_action(action)
         if len(calls) > MAX_CALLS:  # not executed (the env's parser refuses such an action as well)
             info = {"bfcl_turn": self._turn, "parse_error": f"more than {MAX_CALLS} calls in one action"}
-            return StepOutcome([], 0.0, False, ["format:unparseable"], info)
+            defs = ["format:unparseable"]
+            return StepOutcome([], step_reward(self.reward, penalised=defs).total, False, defs, info)
         if calls:
             results = self._checker.run_model_step(calls)
             self._turn_steps.append(calls)
@@ -414,8 +449,8 @@ class MultiTurnEpisode(Episode):
                 if self._first_error is None:
                     self._first_error = {"error_type": "multi_turn:force_terminated", "error_message": f"More than {self.max_steps_per_turn} steps in turn {self._turn}."}
                 defs.append("calls:extra")
-                return StepOutcome(msgs, 0.0, True, defs, self._final_info(info))
-            return StepOutcome(msgs, 0.0, False, defs, info)
+                return StepOutcome(msgs, step_reward(self.reward, penalised=defs).total, True, defs, self._final_info(info))
+            return StepOutcome(msgs, step_reward(self.reward, penalised=defs).total, False, defs, info)
         # a text answer ends the turn
         t = self._turn
         verdict = self._checker.finish_turn(self._gt[t], self._turn_steps)
@@ -425,7 +460,7 @@ class MultiTurnEpisode(Episode):
         defs = [] if verdict["valid"] else deficiency_for(verdict["error_type"])
         if not verdict["valid"] and self._first_error is None:
             self._first_error = verdict
-        reward = (1.0 / n_turns) if verdict["valid"] else 0.0
+        reward = step_reward(self.reward, penalised=defs, success=(1.0 / n_turns) if verdict["valid"] else 0.0).total
         info = {"bfcl_turn": t, "bfcl_turn_valid": verdict["valid"], "bfcl_turn_error_type": verdict.get("error_type")}
         if self._turn >= n_turns:
             self._done = True

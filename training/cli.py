@@ -1,4 +1,6 @@
-"""`toolenv train`: the iterative reinforced fine-tuning pipeline (training.itool)."""
+"""`toolenv train`: the iterative reinforced fine-tuning pipeline (`training.itool`; the same run as
+``python -m training.itool``). A `toolenv.cli` command module, registered in pyproject.toml's
+``toolenv.commands`` entry-point group; torch and the rest of the ``train`` extra are imported in `run`."""
 
 from __future__ import annotations
 
