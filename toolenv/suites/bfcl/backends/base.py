@@ -50,3 +50,24 @@ def int_keys(d: Any) -> Any:
         except (TypeError, ValueError):
             out[k] = v
     return out
+
+
+_LONG_CONTEXT: dict[str, Any] | None = None
+
+
+def long_context_data(name: str) -> Any:
+    """A deep copy of one constant of the official long-context data (``long_context.json`` beside
+    this module: ``WATCH_LIST_EXTENSION``, ``FILE_CONTENT_EXTENSION``, ...), as the official backends
+    use it in their long-context mode. Python's ``...`` (stored as ``{"__python__": "Ellipsis"}``)
+    comes back as ``Ellipsis``, as in the official data."""
+    global _LONG_CONTEXT
+    if _LONG_CONTEXT is None:
+        import json
+        from pathlib import Path
+
+        def revive(d: dict[str, Any]) -> Any:
+            return Ellipsis if d == {"__python__": "Ellipsis"} else d
+
+        text = (Path(__file__).with_name("long_context.json")).read_text(encoding="utf-8")
+        _LONG_CONTEXT = json.loads(text, object_hook=revive)
+    return copy.deepcopy(_LONG_CONTEXT[name])
