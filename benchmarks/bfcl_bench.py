@@ -47,7 +47,9 @@ def bench(category: str, data_dir: str, repeat: int, tmp: Path, wrong_every: int
     times, acc = [], 0.0
     for _ in range(repeat):
         t0 = time.process_time()  # CPU time of this process: one core, robust to other load
-        summary, _, _ = score_file(category, data_dir, res, None)
+        # the results are already-decoded call strings: read them as such (the official default
+        # would decode each string as prompt output and drop positional arguments)
+        summary, _, _ = score_file(category, data_dir, res, None, multi_turn_strings="auto")
         times.append(time.process_time() - t0)
         acc = summary["accuracy"]
     return len(entries), min(times), acc

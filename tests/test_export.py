@@ -118,7 +118,8 @@ def test_synth_and_export_commands(tmp_path):
     again = tmp_path / "again.jsonl"
     assert main(["synth", "--num", "16", "--seed", "3", "--out", str(again), "--test-num", "8", "--no-progress"]) == 0
     assert out.read_bytes() == again.read_bytes()
-    lines = [json.loads(x) for x in out.read_text().splitlines()]
+    header, *lines = [json.loads(x) for x in out.read_text().splitlines()]
+    assert header["toolenv_tasks"]["tool_specs"]["bundled"] is True  # the header line: where the tools are
     assert len(lines) == 16 and all({"id", "category", "difficulty", "messages"} <= set(x) for x in lines)
     test_file = tmp_path / "tasks.test.jsonl"
     assert len(load_tasks(test_file)) == 8

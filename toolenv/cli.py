@@ -37,6 +37,9 @@ COMMANDS: dict[str, str] = {
     "synth": "toolenv.commands.synth",
     "export": "toolenv.commands.export",
     "bfcl-score": "toolenv.commands.bfcl_score",
+    "import-openapi": "toolenv.commands.import_openapi",
+    "infer": "toolenv.commands.infer",
+    "serve-mcp": "toolenv.commands.serve_mcp",  # needs the mcp extra
 }
 
 # Commands added by other packages: this entry-point group, as registered in pyproject.toml ...
@@ -53,6 +56,7 @@ EXTRA_OF_MODULE: dict[str, str] = {
     **dict.fromkeys(["torch", "transformers", "tokenizers", "trl", "accelerate", "datasets", "peft", "matplotlib",
                      "gguf"], "train"),
     "tensorboard": "tensorboard",
+    "mcp": "mcp",
 }
 # Packages of this project that an installation may lack.
 PROJECT_PACKAGES = ("agents", "training")

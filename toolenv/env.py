@@ -144,9 +144,12 @@ class ToolUseEnv(gym.Env):
     step's info carries `success`.
 
     ## Arguments
-    - `tool_specs`: folder, file or list of them (default: the bundled `tool_specs/`).
+    - `tool_specs`: folder, file or list of them, or a loaded `ToolRegistry` (default: the tools a
+      task file records in its header, else the bundled `tool_specs/`).
     - `tasks`: a JSONL path or a list of `Task`/dicts; default: synthesize `num_tasks` tasks
-      (`categories` to restrict, `synth_seed` to vary) from the specs.
+      (`categories` to restrict, `synth_seed` to vary) from the specs. A file written by
+      `toolenv synth` records its tools (paths or documents, and a fingerprint): they are used when
+      `tool_specs` is not given, and `tool_specs` that do not match them raise ValueError.
     - `suite`: e.g. `"bfcl:simple_python"` (with `data_dir`) instead of specs/tasks.
     - `seed`: seed used by the first `reset()` that passes none.
     - `max_steps` (default: max(12, 4 x turns + 2 x ground-truth calls) per task), `reward_config`
@@ -210,11 +213,20 @@ class ToolUseEnv(gym.Env):
 
             return load_suite(suite, data_dir=data_dir, reward_config=reward_config)
         from toolenv.sim_episode import SimSuite
-        from toolenv.spec import load_registry
+        from toolenv.spec import ToolRegistry, load_registry
 
         reward_config = resolve_reward_config(reward_config, suite="sim")  # every field applies
 
-        registry = load_registry(tool_specs, limits=spec_limits)
+        if tasks is not None:  # a task file may record its tools (toolenv.tasks.ToolSource): use or check them
+            from toolenv.tasks import task_registry
+
+            loaded = load_tasks(tasks) if isinstance(tasks, (str, Path)) else tasks
+            registry = task_registry(getattr(loaded, "tool_source", None), tool_specs, limits=spec_limits,
+                                     task_file=tasks if isinstance(tasks, (str, Path)) else getattr(tasks, "path", None))
+        elif isinstance(tool_specs, ToolRegistry):
+            registry = tool_specs
+        else:
+            registry = load_registry(tool_specs, limits=spec_limits)
         if tasks is None:
             key = (registry.fingerprint(), num_tasks, int(synth_seed or 0), tuple(categories or ()))
             pool = _TASK_POOL_CACHE.get(key)
@@ -224,10 +236,8 @@ class ToolUseEnv(gym.Env):
                 pool = _TASK_POOL_CACHE[key] = synthesize(registry, num_tasks, int(synth_seed or 0),
                                                           categories=list(categories) if categories else None)
             task_list = pool
-        elif isinstance(tasks, (str, Path)):
-            task_list = load_tasks(tasks)
         else:
-            task_list = [t if isinstance(t, Task) else Task.from_dict(t) for t in tasks]
+            task_list = [t if isinstance(t, Task) else Task.from_dict(t) for t in loaded]
         if categories and tasks is not None:
             task_list = [t for t in task_list if t.category in set(categories)]
         return SimSuite(registry, task_list, reward_config, expert_style)
@@ -307,6 +317,11 @@ class ToolUseEnv(gym.Env):
             messages = [{**m, "name": self._tool_view.from_canonical(m["name"], {})[0]} if m.get("role") == "tool"
                         and "name" in m else m for m in messages]
         self._msgs.extend(encode_message(m) for m in messages)
+        if out.tools_changed:  # e.g. BFCL miss_func: withheld functions offered from their turn on
+            tools = self._episode.tools()
+            if self._tool_view is not None:
+                tools = self._tool_view.tools(tools)
+            self._tools_json = encode_message(tools)  # type: ignore[arg-type]
         terminated = out.terminated
         truncated = not terminated and self._steps >= self._limit
         deficiencies = list(out.deficiencies)

@@ -23,6 +23,8 @@ class StepOutcome:
     ``messages`` are appended to the conversation after the assistant message the env builds
     from the action (tool results, then possibly the next user turn). ``info`` is merged into the
     step's info dict (``deficiencies``, ``success`` on the last step, suite-specific extras).
+    ``tools_changed``: the episode offers other tools from now on (`Episode.tools` is asked again
+    and the observation's tool list replaced).
     """
 
     messages: list[dict[str, Any]]
@@ -30,6 +32,7 @@ class StepOutcome:
     terminated: bool
     deficiencies: list[str] = field(default_factory=list)
     info: dict[str, Any] = field(default_factory=dict)
+    tools_changed: bool = False
 
 
 class Episode(ABC):

@@ -110,6 +110,7 @@ class Toolkit:
     collections: dict[str, Collection] = field(default_factory=dict)
     source: str = ""
     declared: bool = False  # named by the file's "name" (a toolkit file), not by the file stem
+    inferred: Any = None  # a `toolenv.infer.Inference` when the loader inferred the world (bare specs)
 
 
 def normalise_schema(schema: Any) -> Any:
@@ -470,14 +471,15 @@ class ToolRegistry:
 
     @classmethod
     def load(cls, paths: str | Path | Sequence[str | Path] | None = None, *,
-             limits: SpecLimits | None = None) -> "ToolRegistry":
-        toolkits, problems = load_toolkits(paths, limits=limits)
+             limits: SpecLimits | None = None, infer_world: bool = True) -> "ToolRegistry":
+        toolkits, problems = load_toolkits(paths, limits=limits, infer_world=infer_world)
         if problems:
             raise SpecError(problems)
         return cls(toolkits)
 
     @classmethod
-    def from_documents(cls, docs: Sequence[tuple[Any, str]], *, limits: SpecLimits | None = None) -> "ToolRegistry":
+    def from_documents(cls, docs: Sequence[tuple[Any, str]], *, limits: SpecLimits | None = None,
+                       infer_world: bool = True) -> "ToolRegistry":
         """Build from already-decoded documents: ``[(doc, name), ...]`` (name = file label / domain)."""
         limits = limits or default_limits()
         toolkits: list[Toolkit] = []
@@ -488,11 +490,18 @@ class ToolRegistry:
             if first:
                 problems += [SpecProblem(label, p, m) for p, m in first]
                 continue
+            if _is_openapi(doc):
+                tks, probs = _openapi_toolkits(doc, label, Path(label).stem, limits)
+                toolkits += tks
+                problems += probs
+                continue
             n_tools, over = _count_tools(doc, label, n_tools, limits)
             if over:
                 problems.append(over)
                 break
             tks, probs = parse_spec_document(copy.deepcopy(doc), label, Path(label).stem, limits)
+            if infer_world and not probs:
+                tks = _with_inferred_worlds(tks, doc, limits)
             toolkits += tks
             problems += probs
         problems += _duplicate_names(toolkits)
@@ -539,9 +548,11 @@ def _duplicate_names(toolkits: Sequence[Toolkit]) -> list[SpecProblem]:
 
 
 def load_toolkits(paths: str | Path | Sequence[str | Path] | None = None, *,
-                  limits: SpecLimits | None = None) -> tuple[list[Toolkit], list[SpecProblem]]:
+                  limits: SpecLimits | None = None, infer_world: bool = True) -> tuple[list[Toolkit], list[SpecProblem]]:
     """Read and validate spec files; returns the toolkits and every problem found (never raises
-    for a spec's content: every problem is a `SpecProblem`)."""
+    for a spec's content: every problem is a `SpecProblem`). A file without a world (no
+    collections, no effects) gets one inferred (`toolenv.infer`) unless ``infer_world`` is False
+    or the file opts out (docs/spec_format.md, "Inference rules")."""
     limits = limits or default_limits()
     if paths is None:
         paths = [bundled_specs_dir()]
@@ -551,11 +562,27 @@ def load_toolkits(paths: str | Path | Sequence[str | Path] | None = None, *,
     toolkits: list[Toolkit] = []
     n_tools, over = 0, False
     for f in files:
-        doc, probs = read_spec_file(f, limits)
+        if f.suffix.lower() in (".yaml", ".yml"):  # YAML: OpenAPI / Swagger documents (toolenv.openapi)
+            from toolenv.openapi import read_yaml_file
+
+            doc, probs = read_yaml_file(f, limits)
+        else:
+            doc, probs = read_spec_file(f, limits)
         if probs:
             problems += [SpecProblem(str(f), p, m) for p, m in probs]
             continue
         if over:
+            continue
+        if _is_openapi(doc) or f.suffix.lower() in (".yaml", ".yml"):
+            tks, sprobs = _openapi_toolkits(doc, str(f), f.stem, limits)
+            n_tools += sum(len(tk.tools) for tk in tks)
+            if n_tools > limits.max_tools:
+                problems.append(SpecProblem(str(f), "/paths", f"more than {limits.max_tools} tools loaded together "
+                                                              "(max_tools)"))
+                over = True
+                continue
+            toolkits += tks
+            problems += sprobs
             continue
         n_tools, too_many = _count_tools(doc, str(f), n_tools, limits)
         if too_many:
@@ -564,12 +591,38 @@ def load_toolkits(paths: str | Path | Sequence[str | Path] | None = None, *,
             continue
         try:
             tks, sprobs = parse_spec_document(doc, str(f), f.stem, limits)
+            if infer_world and not sprobs:
+                tks = _with_inferred_worlds(tks, doc, limits)
         except RecursionError:
             tks, sprobs = [], [SpecProblem(str(f), "", f"nested too deeply to check (max_depth {limits.max_depth})")]
         toolkits += tks
         problems += sprobs
     problems += _duplicate_names(toolkits)
     return toolkits, problems
+
+
+def _is_openapi(doc: Any) -> bool:
+    return isinstance(doc, dict) and ("openapi" in doc or "swagger" in doc) and "tools" not in doc
+
+
+def _openapi_toolkits(doc: Any, file: str, name: str, limits: SpecLimits) -> tuple[list[Toolkit], list[SpecProblem]]:
+    """An OpenAPI / Swagger document converted to a toolkit (`toolenv.openapi`; skipped operations
+    are warnings); anything else read from YAML is refused."""
+    if not _is_openapi(doc):
+        return [], [SpecProblem(file, "", "a YAML spec file must be an OpenAPI / Swagger document (top-level "
+                                          "'openapi' or 'swagger'); tool specs are JSON")]
+    from toolenv.openapi import load_openapi
+
+    return load_openapi(doc, file, name, limits)
+
+
+def _with_inferred_worlds(toolkits: list[Toolkit], doc: Any, limits: SpecLimits) -> list[Toolkit]:
+    """Toolkits of one clean document, those without a world given an inferred one (`toolenv.infer`)."""
+    if not any(tk.tools and not tk.collections and all(t.effect is None for t in tk.tools) for tk in toolkits):
+        return toolkits
+    from toolenv.infer import apply_to_document
+
+    return apply_to_document(toolkits, doc, limits)
 
 
 def bundled_specs_dir() -> Path:
@@ -607,23 +660,24 @@ def _spec_stamps(paths: Sequence[str]) -> tuple[tuple[str, int, int], ...] | Non
 
 
 def load_registry(paths: str | Path | Sequence[str | Path] | None = None, *, cache: bool = True,
-                  limits: SpecLimits | None = None) -> ToolRegistry:
+                  limits: SpecLimits | None = None, infer_world: bool = True) -> ToolRegistry:
     """Load (and cache per resolved path set and limits) a validated registry. Raises `SpecError`
     (each problem names the file and JSON pointer); the same loader as `toolenv validate`. A cached
     registry is reused only while its spec files are unchanged (same list, mtime and size): an
-    edited, added or removed spec file is read again."""
+    edited, added or removed spec file is read again. ``infer_world=False``: files without a world
+    stay stateless (no inferred collections or effects; docs/spec_format.md, "Inference rules")."""
     limits = limits or default_limits()
     if paths is None:
         paths = [bundled_specs_dir()]
     elif isinstance(paths, (str, Path)):
         paths = [paths]
     resolved = [str(Path(p).resolve()) for p in paths]
-    key = (*resolved, limits)
+    key = (*resolved, limits) if infer_world else (*resolved, limits, "no-infer")
     stamps = _spec_stamps(resolved) if cache else None
     hit = _REGISTRY_CACHE.get(key) if stamps is not None else None
     if hit is not None and hit[0] == stamps:
         return hit[1]
-    reg = ToolRegistry.load(paths, limits=limits)
+    reg = ToolRegistry.load(paths, limits=limits, infer_world=infer_world)
     if stamps is not None:
         _REGISTRY_CACHE[key] = (stamps, reg)
     return reg

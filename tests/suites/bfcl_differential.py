@@ -132,6 +132,83 @@ GENERIC_STR = ["", " ", "test", "file.txt", "document", "..", ".", "/", "a/b", "
 GENERIC_NUM = [0, 1, 2, 3, 5, 10, 100, -1, 1.5, 0.5, 99.99, 1e9, -3.2]
 
 
+#: extra argument values per backend, drawn as often as the config's own: valid values the configs
+#: lack (names, sectors, dates, order types), so that successful calls are exercised too
+HINTS: dict[str, dict[str, list]] = {
+    "TradingBot": {"str": ["Technology", "Automobile", "technology", "Apple", "Nvidia", "Zeta Corp", "Quasar Ltd.",
+                           "Gorilla", "Buy", "Sell", "buy", "2024-09-01", "2024-09-02", "2024-08-31", "2024-9-1",
+                           "AAPL", "GOOG", "TSLA", "MSFT", "NVDA", "ZETA", "ALPH", "OMEG"] * 2},
+    "TicketAPI": {"str": ["Open", "Closed", "Resolved", "open", "In Progress"], "int": [1, 2, 3, 4, 5]},
+    "TravelAPI": {"str": ["SFO", "LAX", "JFK", "RMS", "CRH", "LHR", "CDG", "PVG", "2024-11-15", "2024-12-24", "2024-13-01",
+                          "economy", "business", "first", "RMB", "GBP", "JPY", "Rivermist", "London", "1990-01-01",
+                          "2015-06-30", "US1234567", "booking_901", "1234567812345678"] * 2},
+    "VehicleControlAPI": {"str": ["START", "STOP", "engage", "release", "on", "off", "auto", "fuel", "battery", "doors",
+                                  "climate", "headlights", "parkingBrake", "brakePedal", "engine", "fahrenheit", "cool",
+                                  "Rivermist", "Stonebrook", "Silverpine", "San Francisco", "83214", "74532", "94016",
+                                  "62947", "08540", "driver", "passenger", "rear_left", "rear_right"] * 2,
+                          "float": [1.0, 1, 0.7, 65.0, 30.0, 120.0]},
+}
+
+HINTS["MathAPI"] = {"str": ["m", "km", "cm", "mm", "um", "nm", "in", "ft", "yd", "miles", "kg", "lb", "celsius",
+                             "fahrenheit", "2", " 8 ", "1e3", "inf", "-inf", "nan", "1/3", "2.5L"] * 2,
+                     "int": [2, 4, 8, 16, 0, -2, 7, 20, 50, 300, 2000], "float": [0.25, 2.0, 1e-300, 1e308, -0.0, 1.0000000001]}
+
+
+def _too_costly_math(name: str, kw: dict[str, Any]) -> bool:
+    """MathAPI calls the official code would run for minutes (or out of memory) on: skipped."""
+    def as_int(v: Any) -> int | None:
+        try:
+            return int(v)
+        except Exception:  # noqa: BLE001
+            return None
+    if name == "logarithm":
+        from toolenv.suites.bfcl.backends.math_api import MAX_LOG_DIGITS
+        return (as_int(kw.get("precision")) or 0) > MAX_LOG_DIGITS
+    if name == "square_root":
+        from toolenv.suites.bfcl.backends.math_api import MAX_SQRT_DIGITS
+        p = kw.get("precision")
+        return isinstance(p, int) and p > MAX_SQRT_DIGITS
+    if name == "power":
+        b, e = kw.get("base"), kw.get("exponent")
+        return isinstance(b, int) and isinstance(e, int) and e > 0 and (abs(b).bit_length() - 1) * e > 1 << 22
+    if name == "round_number":
+        n, d = kw.get("number"), kw.get("decimal_places", 0)
+        return isinstance(n, int) and type(d) is int and d < -100_000
+    return False
+
+
+#: per backend: calls skipped (not made on either side) because the official code cannot finish them
+TOO_COSTLY: dict[str, Any] = {"MathAPI": _too_costly_math}
+
+#: per backend: argument values by parameter name, from the official instance's state just before
+#: each call (tokens and ids that only exist at run time); about 3 in 4 such arguments take one
+STATE_HINTS: dict[str, Any] = {
+    "TravelAPI": lambda inst: {"access_token": [inst.access_token], "card_id": list(inst.credit_card_list),
+                               "booking_id": list(inst.booking_record), "first_name": [inst.user_first_name],
+                               "last_name": [inst.user_last_name], "travel_from": ["SFO", "LAX", "JFK", "RMS", "LHR"],
+                               "travel_to": ["LAX", "JFK", "SFO", "RMS", "CDG", "BOS", "PEK"],
+                               "travel_class": ["economy", "business", "first"],
+                               "travel_date": ["2024-11-15", "2024-12-24", "2024-02-30", "2025-01-01"],
+                               "base_currency": ["USD", "EUR", "RMB", "JPY"], "target_currency": ["USD", "GBP", "INR", "MXN"],
+                               "date_of_birth": ["1990-01-01", "2010-05-05", "1985-13-01"],
+                               "passport_number": ["US1234567", "UK7654321"]},
+    "VehicleControlAPI": lambda inst: {"mode": ["engage", "release", "on", "off", "auto", "cool"], "unit": ["fahrenheit"],
+                                       "option": ["fuel", "battery", "doors", "climate", "headlights", "parkingBrake",
+                                                  "brakePedal", "engine"], "ignitionMode": ["START", "STOP"],
+                                       "cityA": ["83214", "94016", "62947"], "cityB": ["74532", "83214", "47329", "08540"],
+                                       "city": ["Rivermist", "Maplecrest", "Sunset Valley", "Willowbend"]},
+}
+#: per backend: calls made (and compared) at the start of about half the sequences, to reach the
+#: states that random calls rarely do (e.g. a running engine); not counted in the calls made
+PRELUDES: dict[str, list[tuple[str, dict[str, Any]]]] = {
+    "VehicleControlAPI": [("lockDoors", {"unlock": False, "door": ["driver", "passenger", "rear_left", "rear_right"]}),
+                          ("pressBrakePedal", {"pedalPosition": 1.0}), ("startEngine", {"ignitionMode": "START"})],
+    "TravelAPI": [("authenticate_travel", {"client_id": "c", "client_secret": "s", "refresh_token": "r",
+                                           "grant_type": "read_write", "user_first_name": "Michael",
+                                           "user_last_name": "Thompson"})],
+}
+
+
 def value_for(schema: dict[str, Any], pool: dict[str, list], rng: random.Random, valid: bool) -> Any:
     """A value for one parameter: of its type (``valid``) or of another type / out of range."""
     t = schema.get("type", "string")
@@ -254,7 +331,17 @@ def state_diff(a: dict[str, Any], b: dict[str, Any]) -> tuple[Any, Any]:
 def run(data_dir: Path, backends: list[str] | None = None, calls: int = 10_000, seed: int = 0,
         sequence_length: int = 12) -> tuple[int, list[Difference], Counter]:
     """Drive both implementations with ``calls`` seeded calls spread over the backends' scenarios.
-    Returns (calls made, differences — the first per scenario sequence, calls per backend)."""
+    Returns (calls made, differences — the first per scenario sequence, calls per backend).
+    Our backends share the long-context constants process-wide meanwhile, as the official ones do
+    (`official_shared_state`)."""
+    from toolenv.suites.bfcl.backends.base import official_shared_state
+
+    with official_shared_state():
+        return _run(data_dir, backends, calls, seed, sequence_length)
+
+
+def _run(data_dir: Path, backends: list[str] | None, calls: int, seed: int,
+         sequence_length: int) -> tuple[int, list[Difference], Counter]:
     from toolenv.suites.bfcl.backends import STATELESS
 
     docs = load_docs(data_dir)
@@ -289,13 +376,29 @@ def run(data_dir: Path, backends: list[str] | None = None, calls: int = 10_000, 
         pool: dict[str, set] = {"str": set(), "int": set(), "float": set()}
         harvest(sc.config, pool)
         pool_l = {k: sorted(v, key=repr) for k, v in pool.items()}
+        for kind, extra in HINTS.get(cls, {}).items():
+            pool_l[kind] = pool_l[kind] + extra
         history: list[tuple[str, dict[str, Any]]] = []
-        for _ in range(sequence_length):
-            doc = rng.choice(docs[cls])
-            name = doc["name"]
-            kwargs = arguments(doc, pool_l, rng)
-            made += 1
-            per_cls[cls] += 1
+        hint_rng = random.Random(f"{seed}/{made}")  # apart from rng: other backends' sequences unchanged
+        prelude = list(PRELUDES.get(cls, [])) if hint_rng.random() < 0.5 else []
+        drawn = 0
+        while prelude or drawn < sequence_length:
+            if prelude:
+                name, kwargs = prelude.pop(0)
+            else:
+                doc = rng.choice(docs[cls])
+                name = doc["name"]
+                kwargs = arguments(doc, pool_l, rng)
+                if cls in TOO_COSTLY and TOO_COSTLY[cls](name, kwargs):
+                    continue
+                drawn += 1
+                made += 1
+                per_cls[cls] += 1
+                if cls in STATE_HINTS:
+                    hints = STATE_HINTS[cls](official)
+                    for k in kwargs:
+                        if hints.get(k) and hint_rng.random() < 0.75:
+                            kwargs[k] = hint_rng.choice(hints[k])
             out_o = result_text(getattr(ours, name), kwargs)
             out_f = result_text(getattr(official, name), kwargs)
             if out_o != out_f:

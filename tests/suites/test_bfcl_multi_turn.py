@@ -1,4 +1,5 @@
-"""BFCL multi-turn: backends, executor safety and determinism, state / response / turn checks."""
+"""BFCL multi-turn: backends, executor safety and determinism, state / response / turn checks, the
+official reading of result files (string turns, string steps, the opt-in ``multi_turn_strings`` modes)."""
 
 from __future__ import annotations
 
@@ -33,34 +34,68 @@ def mt_entries():
 
 
 def test_ground_truth_replays_and_flat_or_stepwise_results_pass():
-    assert check_multi_turn(entry(GT), GT)["valid"]  # flat list of call strings per turn
+    # official reading: string steps are prompt output (positional arguments dropped: sort('a.txt') -> sort())
+    r = check_multi_turn(entry(GT), GT)
+    assert r["error_type"] == "multi_turn:execution_response_mismatch" and r["decoded"][2] == [["sort()"]]
+    assert check_multi_turn(entry(GT), GT, "auto")["valid"]  # opt-in: a lone positional call runs as it is
+    assert check_multi_turn(entry(GT), GT, "calls")["valid"]
+    assert not check_multi_turn(entry(GT), GT, "raw")["valid"]
+    kw = [GT[0], GT[1], ["sort(file_name='a.txt')"]]
+    assert check_multi_turn(entry(GT), kw)["valid"]  # flat list of strings per turn: one step per string
     stepwise = [[["cd(folder='document')"], ["mkdir(dir_name='temp')"]], [["grep(file_name='a.txt',pattern='budget')"]], [["sort(file_name='a.txt')"]]]
-    assert check_multi_turn(entry(GT), stepwise)["valid"]
+    assert check_multi_turn(entry(GT), stepwise, "auto")["valid"]  # lists of call strings: opt-in only
+    assert check_multi_turn(entry(GT), stepwise)["error_type"] == "multi_turn:empty_turn_model_response"
     raw = [["[cd(folder='document'), mkdir(dir_name='temp')]"], ["[grep(file_name='a.txt', pattern='budget')]"], ["Sure!", "[sort(file_name='a.txt')]"]]
     assert check_multi_turn(entry(GT), raw)["valid"]  # raw prompt-style steps, chat steps ignored
     fc = [[[{"cd": '{"folder": "document"}'}, {"mkdir": '{"dir_name": "temp"}'}]], [[{"grep": '{"file_name": "a.txt", "pattern": "budget"}'}]], [[{"sort": '{"file_name": "a.txt"}'}]]]
     assert check_multi_turn(entry(GT), fc)["valid"]
 
 
+def test_string_turns_read_character_by_character_unless_opted_in():
+    turns = ["[cd(folder='document'), mkdir(dir_name='temp')]", "[grep(file_name='a.txt', pattern='budget')]", "[sort(file_name='a.txt')]"]
+    r = check_multi_turn(entry(GT), turns)  # official: a string is iterated, no character decodes to a call
+    assert r["error_type"] == "multi_turn:empty_turn_model_response" and r["decoded"] == [[], [], []]
+    assert r["error"]["error_message"] == "Model response list is empty for turn 0"
+    for mode in ("auto", "raw", "calls"):
+        assert check_multi_turn(entry(GT), turns, mode)["valid"] is (mode != "calls"), mode  # calls: '[...]' is no call string
+    with pytest.raises(ValueError, match="multi_turn_strings"):
+        check_multi_turn(entry(GT), turns, "whole")
+
+
 def test_state_mismatch():
-    r = check_multi_turn(entry(GT), [["cd(folder='document')"], GT[1], GT[2]])  # no mkdir
+    r = check_multi_turn(entry(GT), [["cd(folder='document')"], GT[1], ["sort(file_name='a.txt')"]])  # no mkdir
     assert r["error_type"] == "multi_turn:instance_state_mismatch"
+    err = r["error"]
+    assert list(err) == ["error_message", "error_type", "details", "execution_result"]
+    assert list(err["details"]) == ["differences", "model_instance_state", "ground_truth_instance_state"]
+    assert list(err["details"]["differences"]) == ["root"]
+    assert err["execution_result"] == [{"model": [['{"current_working_directory": "document"}']],
+                                        "ground_truth": ['{"current_working_directory": "document"}', "None"]}]
 
 
 def test_response_mismatch_and_results_so_far():
-    r = check_multi_turn(entry(GT), [GT[0], ["grep(file_name='a.txt', pattern='line')"], GT[2]])
+    r = check_multi_turn(entry(GT), [GT[0], ["grep(file_name='a.txt', pattern='line')"], ["sort(file_name='a.txt')"]])
     assert r["error_type"] == "multi_turn:execution_response_mismatch"
+    assert list(r["error"]["details"]) == ["missing_items", "model_response (including all previous turns)",
+                                           "ground_truth_response (only the current turn)"]
     # a result obtained in an earlier turn counts for a later one
     early = [GT[0] + ["sort(file_name='a.txt')"], GT[1], ["ls()"]]
     assert check_multi_turn(entry(GT), early)["valid"]
 
 
 def test_empty_turn_force_terminated_and_empty_ground_truth_turn():
-    assert check_multi_turn(entry(GT), [GT[0], [], GT[2]])["error_type"] == "multi_turn:empty_turn_model_response"
-    assert check_multi_turn(entry(GT), [GT[0], ["not a call at all"], GT[2]])["error_type"] == "multi_turn:empty_turn_model_response"
-    assert check_multi_turn(entry(GT), [GT[0], GT[1]])["error_type"] == "multi_turn:force_terminated"
+    last = ["sort(file_name='a.txt')"]
+    r = check_multi_turn(entry(GT), [GT[0], [], last])
+    assert r["error_type"] == "multi_turn:empty_turn_model_response"
+    assert list(r["error"]) == ["error_message", "error_type", "details"] and len(r["error"]["details"]["execution_result"]) == 2
+    assert check_multi_turn(entry(GT), [GT[0], ["not a call at all"], last])["error_type"] == "multi_turn:empty_turn_model_response"
+    r = check_multi_turn(entry(GT), [GT[0], GT[1]])
+    assert r["error_type"] == "multi_turn:force_terminated" and r["decoded"] is None
+    assert r["error"] == {"error_message": ["Model was force-terminated during inference phase. The length of the model result turns (2) "
+                                            "does not match the length of the ground truth turns (3)."], "error_type": "multi_turn:force_terminated"}
     gt = [GT[0], []]
     assert check_multi_turn(entry(gt), [GT[0], []])["valid"]  # answering without a call is right
+    assert check_multi_turn(entry(gt), [GT[0], ["[ls()]"]])["valid"]  # and a call there is not checked (official)
     assert check_multi_turn(entry(gt), "oops")["error_type"] == "multi_turn:inference_error"
 
 
@@ -104,7 +139,7 @@ def test_generated_ids_match_ground_truth_references(mt_entries):
     assert '"booking_id": "3426812"' in out[0][2]
     assert '"insurance_id": "498276044"' in out[1][0]
     ex = Executor(["MessageAPI"], {"MessageAPI": {"current_user": "USR001"}})
-    assert '"message_id": 67410' in ex.execute_one("send_message(receiver_id='USR002', message='hi')")
+    assert "67410" in ex.execute_one("send_message(receiver_id='USR002', message='hi')")  # the id the ground truth uses
 
 
 def test_every_backend_class_documented_and_public_methods_match_docs(mt_entries):
@@ -117,8 +152,53 @@ def test_every_backend_class_documented_and_public_methods_match_docs(mt_entries
         docs = [json.loads(l) for l in (Path(DATA) / "multi_turn_func_doc" / DOC_FILES[cls_name]).read_text().splitlines() if l.strip()]
         public = {n for n in dir(cls) if not n.startswith("_") and callable(getattr(cls, n))}
         assert {d["name"] for d in docs} <= public, cls_name
-        for d in docs:  # same parameter names, in doc order
+        for d in docs:  # the doc's parameter names (in the official signature's order, which may differ from the doc's)
             import inspect
 
             params = list(inspect.signature(getattr(cls, d["name"])).parameters)[1:]
-            assert params == list(d["parameters"]["properties"]), (cls_name, d["name"])
+            assert set(params) == set(d["parameters"]["properties"]), (cls_name, d["name"])
+
+
+def test_long_context_constants_are_shared_only_where_the_official_evaluator_shares_them():
+    """Officially a long-context card's balance changed by one entry is seen by later ones; the
+    scorer reproduces that, the env's episodes each get their own copy (same seed, same episode)."""
+    from toolenv.suites.bfcl.backends.base import official_shared_state, shared_long_context_data
+
+    a, b = shared_long_context_data("CREDIT_CARD_EXTENSION"), shared_long_context_data("CREDIT_CARD_EXTENSION")
+    assert a == b and a is not b
+    with official_shared_state():
+        c, d = shared_long_context_data("CREDIT_CARD_EXTENSION"), shared_long_context_data("CREDIT_CARD_EXTENSION")
+    assert c is d  # (its content may differ from a fresh copy: earlier scoring in this process may have changed it)
+    assert shared_long_context_data("CREDIT_CARD_EXTENSION") is not c  # off again after the block
+
+
+def test_twitter_default_lists_are_per_instance_outside_the_official_sharing():
+    from toolenv.suites.bfcl.backends import TwitterAPI
+    from toolenv.suites.bfcl.backends.base import official_shared_state
+
+    def posted_then_mentioned(share: bool):
+        a, b = TwitterAPI(), TwitterAPI()
+        for inst in (a, b):
+            inst._load_scenario({"username": "u", "password": "p", "authenticated": True})
+        with official_shared_state() if share else _nothing():
+            ta = a.post_tweet("hello")
+            a.mention(ta["id"], ["@x"])
+            tb = b.post_tweet("other")
+        return tb["mentions"]
+
+    from toolenv.suites.bfcl.backends import posting_api
+
+    assert posted_then_mentioned(False) == []  # b's tweet has its own default list
+    saved = list(posting_api._DEFAULT_MENTIONS)
+    try:
+        assert "@x" in posted_then_mentioned(True)  # the official process-wide default list
+    finally:  # leave the process-wide list as it was (the differential tests compare it with the official one)
+        posting_api._DEFAULT_MENTIONS[:] = saved
+
+
+class _nothing:
+    def __enter__(self):
+        return None
+
+    def __exit__(self, *exc):
+        return False

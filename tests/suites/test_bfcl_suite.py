@@ -22,15 +22,15 @@ UNPLAYABLE = {"live_simple_106-63-0", "live_simple_112-68-0"}
 
 
 def play(ep):
-    """Play the expert to the end; returns (last info, per-turn decoded steps, total reward)."""
+    """Play the expert to the end; returns (last info, per-turn action texts, total reward). The
+    per-turn texts are a prompt-style model's multi-turn result (the turn-ending text included)."""
     per_turn, steps, total = [], [], 0.0
     while True:
         a = ep.expert_action()
         pa = parse_action(a)
         out = ep.step(pa, [f"call_{i}" for i in range(len(pa.calls))])
         total += out.reward
-        if "bfcl_calls" in out.info:
-            steps.append(out.info["bfcl_calls"])
+        steps.append(a)
         if "bfcl_turn_valid" in out.info:
             per_turn.append(steps)
             steps = []
@@ -66,14 +66,24 @@ def test_oracle_scores_100_percent(category, suites, tmp_path):
     assert set(first) == {"accuracy", "correct_count", "total_count"}
 
 
-def test_ground_truth_call_strings_score_100_percent_for_multi_turn(tmp_path):
+MULTI = [c for c in SHIPPED if is_multi_turn(c)]
+# ground-truth calls with positional arguments (sort('final_report.pdf')): the official prompt decoder
+# drops them, so the ground truth given as a result fails these entries officially (24 per category)
+POSITIONAL_GT_FAILURES = 24
+
+
+@pytest.mark.parametrize("category", MULTI)
+def test_ground_truth_call_strings_as_results(category, tmp_path):
     from toolenv.suites.bfcl.data import load_category
 
-    entries = load_category(DATA, "multi_turn_base")
+    entries = load_category(DATA, category)
     res = tmp_path / "gt.json"
     res.write_text("".join(json.dumps({"id": e["id"], "result": e["ground_truth"]}) + "\n" for e in entries))
-    summary, failures, _ = score_file("multi_turn_base", DATA, res, None)
+    summary, failures, _ = score_file(category, DATA, res, None, multi_turn_strings="auto")
     assert summary["accuracy"] == 1.0, failures[:2]
+    summary, failures, _ = score_file(category, DATA, res, None)  # official reading
+    assert summary["correct_count"] == len(entries) - POSITIONAL_GT_FAILURES
+    assert all("()" in str(f["model_result_decoded"]) for f in failures)
 
 
 def test_load_suite_errors(tmp_path):
@@ -126,9 +136,11 @@ def test_multi_turn_episode_mechanics(suites):
     out = ep.step(parse_action("Done."), [])
     assert out.deficiencies == [] and out.reward == pytest.approx(0.25)
     ep2 = suite.episode(task, 0)
-    for _ in range(20):
-        out = ep2.step(parse_action("[ls()]"), ["x"])
-    assert out.terminated and out.info["bfcl_error_type"] == "multi_turn:force_terminated"
+    outs = [ep2.step(parse_action("[ls()]"), ["x"]) for _ in range(21)]  # official: a turn stops after 21 steps
+    assert not outs[19].terminated and outs[20].terminated and outs[20].info["bfcl_force_quit"]
+    assert outs[20].info["bfcl_error_type"] == "multi_turn:force_terminated"
+    assert outs[20].info["bfcl_error"] == ["Model was force-terminated during inference phase. The length of the model "
+                                           "result turns (1) does not match the length of the ground truth turns (4)."]
 
 
 def test_bfcl_score_command(tmp_path, suites):

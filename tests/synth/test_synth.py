@@ -248,3 +248,27 @@ def test_single_bare_tool_supports_what_it_can_and_refuses_the_rest(tmp_path):
 def test_unknown_category_is_rejected(registry):
     with pytest.raises(ValueError, match="unknown category"):
         synthesize(registry, 2, seed=0, categories=["nope"])
+
+
+def test_categories_a_generator_cannot_build_are_refused_up_front(tmp_path):
+    """Every argument optional: multi_turn (nothing to vary, no id link) and parallel_multiple (the
+    two tools do the same thing) are infeasible, so the env synthesizes the others instead of failing."""
+    import json
+
+    import gymnasium as gym
+
+    import toolenv  # noqa: F401
+    from toolenv.spec import load_registry
+    from toolenv.synth.categories import Synthesizer
+
+    tools = [{"type": "function", "function": {"name": n, "description": d, "parameters": {
+        "type": "object", "properties": {"page": {"type": "integer", "description": "Page number."}}}}}
+        for n, d in (("list_news", "List the latest news."), ("list_news_xml", "List the latest news."))]
+    spec = tmp_path / "news.json"
+    spec.write_text(json.dumps(tools))
+    syn = Synthesizer(load_registry(spec, cache=False))
+    assert "several values" in syn.feasible("multi_turn")
+    assert "different actions" in syn.feasible("parallel_multiple")
+    env = gym.make("ToolUse-v0", tool_specs=str(spec), num_tasks=16, seed=0)
+    cats = {env.unwrapped.suite.task(i).category for i in range(len(env.unwrapped.suite))}
+    assert cats and not cats & {"multi_turn", "parallel_multiple"}

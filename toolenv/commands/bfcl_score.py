@@ -11,7 +11,7 @@ HELP = "Score a BFCL result file (official AST / multi-turn rules) into an offic
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--category", required=True, help="BFCL category, e.g. simple_python, parallel, multi_turn_base")
+    parser.add_argument("--category", required=True, help="BFCL category, e.g. simple_python, parallel, multi_turn_base, multi_turn_miss_func")
     parser.add_argument("--data-dir", type=existing_dir, default=None, help="BFCL data directory (default: $TOOLENV_BFCL_DATA, else ../shared/bfcl next to the checkout)")
     parser.add_argument("--result", type=existing_file, required=True, help="result file: one JSON object per line with 'id' and 'result'")
     parser.add_argument("--out", type=output_file, required=True, help="score file to write (first line: accuracy, correct_count, total_count)")
@@ -19,9 +19,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--underscore-to-dot", action="store_true", help="expect dotted function names with '.' replaced by '_' (OpenAI-style FC models)")
     parser.add_argument(
         "--multi-turn-strings",
-        choices=("auto", "raw", "calls"),
-        default="auto",
-        help="multi-turn string steps: raw model output (decoded officially), decoded call strings, or auto (default)",
+        choices=("official", "auto", "raw", "calls"),
+        default="official",
+        help="how multi-turn results are read. official (default): exactly as the official runner (a turn given "
+             "as one string is read character by character and yields no call; string steps are raw prompt "
+             "output; a step that is a list of call strings does not decode). auto: a one-string turn is one "
+             "step, a list of call strings is a decoded step, and a lone call string with positional "
+             "arguments is executed as it is; raw: as auto but string steps are always decoded; calls: as "
+             "auto but string steps are taken as decoded call strings",
     )
     parser.add_argument("--strict", action="store_true", help="fail (exit 1) when the result file misses entries of the category")
 

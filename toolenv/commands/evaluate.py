@@ -15,8 +15,9 @@ HELP = "Evaluate an agent (oracle, random, hf:PATH, openai:MODEL@URL) on synthes
 def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--agent", default="oracle", help="oracle | random | hf:PATH | openai:MODEL@BASE_URL")
     p.add_argument("--tool-specs", nargs="*", type=existing_path, default=None,
-                   help="spec files/folders (default: bundled tool_specs/)")
-    p.add_argument("--tasks", type=existing_file, default=None, help="tasks JSONL (default: synthesize from the specs)")
+                   help="spec files/folders (default: the specs a --tasks file records, else bundled tool_specs/)")
+    p.add_argument("--tasks", type=existing_file, default=None,
+                   help="tasks JSONL (default: synthesize from the specs); a file from `toolenv synth` brings its tools")
     p.add_argument("--suite", default=None, help="e.g. bfcl:simple_python")
     p.add_argument("--data-dir", type=existing_dir, default=None,
                    help="suite data folder (BFCL: default $TOOLENV_BFCL_DATA, else ../shared/bfcl next to the checkout)")
@@ -71,6 +72,15 @@ def check_args(args: argparse.Namespace) -> None:
             raise UsageError(f"--suite {args.suite}: {e}") from None
     elif args.data_dir:
         raise UsageError("--data-dir is the data folder of a --suite; no --suite given")
+    if args.tasks and not args.suite:
+        from toolenv.tasks import read_tool_source, task_registry
+
+        source = read_tool_source(args.tasks)
+        if source is not None:  # the tools the file records, or --tool-specs checked against them
+            try:
+                task_registry(source, args.tool_specs or None, task_file=args.tasks, option="--tool-specs")
+            except ValueError as e:
+                raise UsageError(str(e)) from None
 
 
 def check_agent(spec: str) -> None:

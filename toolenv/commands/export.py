@@ -13,7 +13,8 @@ HELP = "Export tasks as a Hugging Face dataset of oracle trajectories (sft, step
 def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--tasks", type=existing_file, required=True, help="tasks JSONL (from `toolenv synth`)")
     p.add_argument("--tool-specs", nargs="*", type=existing_path, default=None,
-                   help="spec files/folders (default: bundled tool_specs/)")
+                   help="spec files/folders (default: the specs the task file records, else bundled tool_specs/); "
+                        "must match the task file's fingerprint")
     p.add_argument("--format", default="sft", choices=["sft", "steps", "preference"],
                    help="sft: messages+tools per task; steps: prompt/completion per assistant turn; "
                         "preference: prompt/chosen/rejected/tools")
@@ -30,15 +31,22 @@ def run(args: argparse.Namespace) -> int:
     from collections import Counter
     from pathlib import Path
 
+    from toolenv.cli import UsageError
     from toolenv.export import build_rows, save_dataset, to_dataset
-    from toolenv.tasks import load_tasks
+    from toolenv.tasks import load_tasks, task_registry
 
     # a bad task or spec file raises ValueError/OSError: one line, exit 2 (toolenv.cli)
     tasks = load_tasks(args.tasks)
     specs = None
     if args.tool_specs:
         specs = args.tool_specs if len(args.tool_specs) > 1 else args.tool_specs[0]
-    rows = build_rows(tasks, args.format, specs, args.expert_style, args.seed,
+    try:  # the tools the task file records (or --tool-specs, checked against them)
+        registry = task_registry(tasks.tool_source, specs, task_file=args.tasks, option="--tool-specs")
+    except ValueError as e:
+        if tasks.tool_source is None:
+            raise  # a bad spec file: reported as before
+        raise UsageError(str(e)) from None
+    rows = build_rows(tasks, args.format, registry, args.expert_style, args.seed,
                       progress=not args.no_progress and len(tasks) >= 500)
     if not rows:
         print("toolenv export: error: no rows (the oracle solved no task; do the tool specs match the tasks?)", file=sys.stderr)

@@ -24,6 +24,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                    help="test JSONL (default: OUT with .test before the suffix)")
     p.add_argument("--test-fraction", type=open_fraction, default=0.25,
                    help="share of templates held out for test, between 0 and 1")
+    p.add_argument("--embed-specs", action="store_true",
+                   help="store the spec documents in the task file's header (default: their paths and a fingerprint)")
     p.add_argument("--no-progress", action="store_true")
 
 
@@ -47,7 +49,7 @@ def run(args: argparse.Namespace) -> int:
 
     from toolenv.spec import load_registry
     from toolenv.synth import synthesize
-    from toolenv.tasks import save_tasks
+    from toolenv.tasks import ToolSource, save_tasks
 
     cats = check_categories(args.categories)
     if args.test_out and not args.test_num:
@@ -56,6 +58,9 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError("--test-out must differ from --out")
     specs = args.tool_specs if args.tool_specs else None
     registry = load_registry(specs)  # a SpecError is a user error: one line, exit 2 (toolenv.cli)
+    # the header of the task files: where the tools are (or the documents), and their fingerprint, so that
+    # export / eval / the env / training find them without --tool-specs
+    source = ToolSource.from_registry(registry, specs, embed=args.embed_specs)
     progress = not args.no_progress and (args.num + args.test_num) >= 2000
     t0 = time.perf_counter()
     # Infeasible (categories these specs cannot support) is a ValueError: one line, exit 2 (toolenv.cli)
@@ -67,12 +72,12 @@ def run(args: argparse.Namespace) -> int:
     else:
         train, test = synthesize(registry, args.num, args.seed, categories=cats, progress=progress), []
     dt = time.perf_counter() - t0
-    n = save_tasks(train, args.out)
+    n = save_tasks(train, args.out, tool_source=source)
     print(_summary(train, f"wrote {args.out}"))
     if test:
         out = Path(args.out)
         test_out = args.test_out or str(out.with_name(out.stem + ".test" + (out.suffix or ".jsonl")))
-        save_tasks(test, test_out)
+        save_tasks(test, test_out, tool_source=source)
         print(_summary(test, f"wrote {test_out}"))
         rep = leakage_report(train, test)
         print(f"leakage: shared frames {len(rep['shared_frames'])}, shared world seeds {rep['shared_world_seeds']}, "

@@ -43,7 +43,17 @@ def run(args: argparse.Namespace) -> int:
     n_tools = sum(len(t.tools) for t in toolkits)
     n_state = sum(1 for t in toolkits for x in t.tools if x.effect is not None)
     print(f"ok: {len(toolkits)} toolkit(s), {n_tools} tools ({n_state} stateful)")
+    _print_inferred(toolkits)
     return 0
+
+
+def _print_inferred(toolkits) -> None:
+    """What the loader inferred for specs without a world (collections, id links, effects)."""
+    from toolenv.infer import summary_lines
+
+    for tk in toolkits:
+        for line in summary_lines(tk):
+            print(line)
 
 
 def _pair(text: str) -> tuple[str, str]:

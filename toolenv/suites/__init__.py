@@ -1,4 +1,5 @@
-"""Suites of ready-made tasks: ``load_suite("bfcl:<category>", data_dir=...)``.
+"""Suites of ready-made tasks: ``load_suite("bfcl:<category>", data_dir=...)`` (`available_suites`:
+the BFCL single-turn categories and ``multi_turn_{base,miss_func,miss_param,long_context}``).
 
 The env calls :func:`load_suite` for ``gym.make("ToolUse-v0", suite=...)``. Where the BFCL data is
 comes from :func:`resolve_data_dir`, the one place that decides it: a folder given explicitly

@@ -151,12 +151,15 @@ class Synthesizer:
             return "no tools"
         if category in ("simple", "multiple", "multi_turn") and not self.single:
             return "no tool can be called on its own"
+        if category == "multi_turn" and not (self.varyable or self.chain_starts):
+            return ("no tool has a required parameter that can take several values, and no tool's response "
+                    "feeds another tool's parameter")
         if category == "multiple" and len(self.names) < 2:
             return "needs at least 2 tools"
         if category == "parallel" and not self.varyable:
             return "no tool has a required parameter that can take several values"
-        if category == "parallel_multiple" and len(self.single) < 2:
-            return "needs at least 2 tools callable on their own"
+        if category == "parallel_multiple" and len({self.infos[n].vp for n in self.single}) < 2:
+            return "needs at least 2 tools callable on their own, with different actions"
         if category == "multi_step" and not self.chain_starts:
             return "no tool's response feeds another tool's parameter (add effects/collections or id fields)"
         if category == "missing_argument" and not self.askable:

@@ -3,7 +3,8 @@
 * :mod:`.decode` -- model output -> calls, by the official rules (``ast``, never ``eval``);
 * :mod:`.checker` -- the AST checker (single-turn categories), official error types;
 * :mod:`.backends` -- the eight multi-turn backends and the call-string executor;
-* :mod:`.multi_turn` -- the multi-turn state / response checks;
+* :mod:`.multi_turn` -- the multi-turn reading of results and state / response checks (the four
+  ``multi_turn_*`` categories: base, miss_func, miss_param, long_context);
 * :mod:`.score` -- result file -> official score-file layout;
 * :mod:`.suite` -- ``BfclSuite`` and its episodes (single-turn and multi-turn).
 """

@@ -23,13 +23,20 @@ SINGLE_TURN_CATEGORIES = (
     "live_irrelevance",
     "live_relevance",
 )
-MULTI_TURN_CATEGORIES = ("multi_turn_base",)
+MULTI_TURN_CATEGORIES = ("multi_turn_base", "multi_turn_miss_func", "multi_turn_miss_param", "multi_turn_long_context")
 CATEGORIES = SINGLE_TURN_CATEGORIES + MULTI_TURN_CATEGORIES
 VERSION_PREFIX = "BFCL_v4"
 
 
 def is_multi_turn(category: str) -> bool:
     return category.startswith("multi_turn")
+
+
+def is_long_context(entry_id: str) -> bool:
+    """The official rule (by entry id): backends load their long-context scenario for ``long_context``
+    (and ``composite``) entries."""
+    category = str(entry_id).rsplit("_", 1)[0]
+    return "long_context" in category or "composite" in category
 
 
 def has_answers(category: str) -> bool:
@@ -70,6 +77,8 @@ def read_jsonl(path: Path) -> list[dict[str, Any]]:
 def load_category(data_dir: str | Path, category: str) -> list[dict[str, Any]]:
     """Entries of a category, each with ``ground_truth`` attached (None where none exists).
 
+    Multi-turn entries get ``function`` (the docs offered from the first turn) and, for
+    ``multi_turn_miss_func``, ``missed_function`` as ``{turn: [docs]}`` (see `multi_turn_functions`).
     Raises FileNotFoundError naming the missing file.
     """
     check_category(category)
@@ -77,6 +86,9 @@ def load_category(data_dir: str | Path, category: str) -> list[dict[str, Any]]:
     if not qp.is_file():
         raise FileNotFoundError(f"BFCL data for category {category!r} not found: {qp} (data dir {data_dir})")
     entries = read_jsonl(qp)
+    if is_multi_turn(category):  # before the ground truth is attached: the official key order of ``prompt``
+        for e in entries:
+            e["function"] = multi_turn_functions(data_dir, e)
     if has_answers(category):
         ap = answer_path(data_dir, category)
         if not ap.is_file():
@@ -89,9 +101,6 @@ def load_category(data_dir: str | Path, category: str) -> list[dict[str, Any]]:
     else:
         for e in entries:
             e["ground_truth"] = None
-    if is_multi_turn(category):
-        for e in entries:
-            e["function"] = multi_turn_functions(data_dir, e)
     return entries
 
 
@@ -104,11 +113,36 @@ def _class_docs(data_dir: str, class_name: str) -> tuple[dict[str, Any], ...]:
 
 
 def multi_turn_functions(data_dir: str | Path, entry: dict[str, Any]) -> list[dict[str, Any]]:
-    """The function docs offered in a multi-turn entry: its classes' docs less ``excluded_function``."""
-    excluded = set(entry.get("excluded_function", []))
-    out = []
+    """The function docs offered from the first turn of a multi-turn entry, as the official loader
+    builds them: the docs of ``involved_classes`` in that order, less the held-out functions.
+
+    ``missed_function`` (``{"turn": [names]}``, miss_func) is rewritten in place to ``{"turn": [docs]}``:
+    for each name, the first doc of that name is moved there. ``excluded_function`` is left alone:
+    the official evaluator (bfcl-eval 2026.3.23) does not read it, so those functions are offered.
+    """
+    docs: list[dict[str, Any]] = []
     for cls in entry.get("involved_classes", []):
-        out.extend(json.loads(json.dumps(d)) for d in _class_docs(str(data_dir), cls) if d["name"] not in excluded)
+        docs.extend(json.loads(json.dumps(d)) for d in _class_docs(str(data_dir), cls))
+    missed = entry.get("missed_function")
+    if isinstance(missed, dict):
+        for turn, names in list(missed.items()):
+            moved = []
+            for name in names:
+                if isinstance(name, dict):  # already rewritten (an entry loaded twice)
+                    moved.append(name)
+                    continue
+                i = next((i for i, d in enumerate(docs) if d["name"] == name), None)
+                if i is not None:
+                    moved.append(docs.pop(i))
+            missed[turn] = moved
+    return docs
+
+
+def all_functions(entry: dict[str, Any]) -> list[dict[str, Any]]:
+    """Every doc of a multi-turn entry: the offered ones and the held-out ones."""
+    out = list(entry.get("function", []))
+    for docs in (entry.get("missed_function") or {}).values():
+        out.extend(d for d in docs if isinstance(d, dict))
     return out
 
 

@@ -1,4 +1,15 @@
-"""Scoring a BFCL result file into the official score-file layout."""
+"""Scoring a BFCL result file into the official score-file layout.
+
+First line ``{"accuracy", "correct_count", "total_count"}``, then one line per failing entry.
+Single-turn lines: ``id, model_name, test_category, valid, error, error_type, model_result_raw,
+model_result_decoded, possible_answer``. Multi-turn lines, as the official ``multi_turn_runner``
+writes them: ``id, model_name, test_category, valid, error`` (the checker's error object:
+``error_message, error_type, details`` and, for a state mismatch, ``execution_result``),
+``prompt`` (the entry without its function docs), ``model_result_raw, model_result_decoded`` (or
+``model_result`` for ``inference_error`` / ``force_terminated``), ``possible_answer``,
+``inference_log`` (the result record's, else ``""``); values the JSON encoder refuses are written
+as ``str(value)`` and non-ASCII text as is, like the official writer.
+"""
 
 from __future__ import annotations
 
@@ -8,7 +19,8 @@ from typing import Any, Iterable
 
 from toolenv.suites.bfcl.checker import check_single
 from toolenv.suites.bfcl.data import is_multi_turn, load_category, read_jsonl
-from toolenv.suites.bfcl.multi_turn import check_multi_turn
+from toolenv.suites.bfcl.backends.base import official_shared_state
+from toolenv.suites.bfcl.multi_turn import check_multi_turn, json_safe
 
 
 def score_entries(
@@ -17,7 +29,7 @@ def score_entries(
     results: Iterable[dict[str, Any]],
     model_name: str = "toolenv",
     underscore_to_dot: bool = False,
-    multi_turn_strings: str = "auto",
+    multi_turn_strings: str = "official",
 ) -> tuple[dict[str, Any], list[dict[str, Any]], list[str]]:
     """Score result records (``{"id", "result"}``) against loaded entries.
 
@@ -41,9 +53,14 @@ def score_entries(
         raw = rec.get("result")
         total += 1
         if multi:
-            r = check_multi_turn(entry, raw, multi_turn_strings)
-        else:
-            r = check_single(entry, entry["ground_truth"], raw, category, underscore_to_dot)
+            with official_shared_state():  # as the official runner: one process, shared constants
+                r = check_multi_turn(entry, raw, multi_turn_strings)
+            if r["valid"]:
+                correct += 1
+            else:
+                failures.append(multi_turn_line(entry, rec, r, category, model_name))
+            continue
+        r = check_single(entry, entry["ground_truth"], raw, category, underscore_to_dot)
         if r["valid"]:
             correct += 1
             continue
@@ -58,12 +75,36 @@ def score_entries(
             "model_result_decoded": r.get("decoded"),
             "possible_answer": entry["ground_truth"],
         }
-        if "details" in r:
-            line["details"] = r["details"]
         failures.append(line)
     summary = {"accuracy": correct / total if total else 0.0, "correct_count": correct, "total_count": total}
     missing = [e["id"] for e in entries if e["id"] not in seen]
     return summary, failures, missing
+
+
+def official_prompt(entry: dict[str, Any]) -> dict[str, Any]:
+    """The ``prompt`` of a multi-turn score line: the entry as the official loader gives it (held-out
+    functions as docs), without its ``function`` docs (and without the attached ground truth)."""
+    return {k: v for k, v in entry.items() if k not in ("function", "ground_truth")}
+
+
+def multi_turn_line(entry: dict[str, Any], rec: dict[str, Any], r: dict[str, Any], category: str, model_name: str) -> dict[str, Any]:
+    """A failing multi-turn entry's score line, fields in the official order."""
+    line: dict[str, Any] = {
+        "id": rec.get("id"),
+        "model_name": model_name,
+        "test_category": category,
+        "valid": False,
+        "error": r["error"],
+        "prompt": official_prompt(entry),
+    }
+    if r.get("decoded") is None:  # inference_error / force_terminated: the raw result as "model_result"
+        line["model_result"] = rec.get("result")
+    else:
+        line["model_result_raw"] = rec.get("result")
+        line["model_result_decoded"] = r["decoded"]
+    line["possible_answer"] = entry["ground_truth"]
+    line["inference_log"] = rec.get("inference_log", "")
+    return line
 
 
 def score_file(category: str, data_dir: str | Path, result_path: str | Path, out_path: str | Path | None = None, **kwargs: Any) -> tuple[dict[str, Any], list[dict[str, Any]], list[str]]:
@@ -84,5 +125,8 @@ def write_score_file(path: str | Path, summary: dict[str, Any], failures: list[d
     with tmp.open("w", encoding="utf-8") as f:
         f.write(json.dumps(summary) + "\n")
         for line in failures:
-            f.write(json.dumps(line, default=repr) + "\n")
+            if is_multi_turn(str(line.get("test_category", ""))):
+                f.write(json.dumps(json_safe(line), ensure_ascii=False) + "\n")
+            else:
+                f.write(json.dumps(line, default=repr) + "\n")
     tmp.replace(path)

@@ -8,13 +8,18 @@ official prompt-style decoder (``[f(a=1)]``); if that fails and the env's parser
 verdict's deficiency (0.0 by default); ``info["success"]`` and ``info["bfcl_error_type"]``
 (official error string, None on success).
 
-Multi-turn (``multi_turn_base``): within a turn, an action with calls executes them on the
-entry's backends (one tool message per call, ``tool_call_id`` in order); an action without calls
-ends the turn, which is then checked (state and response, official rules), and the next user turn
-arrives. Each turn that passes pays ``success_bonus/len(turns)`` when it ends, so the return is
-the fraction of turns passed (by default); ``info["success"]`` (all turns pass, i.e. the official
-verdict) and ``info["bfcl_error_type"]`` come on the last step. More than ``max_steps_per_turn``
-call steps in one turn end the episode as ``multi_turn:force_terminated``.
+Multi-turn (``multi_turn_base``, ``multi_turn_miss_func``, ``multi_turn_miss_param``,
+``multi_turn_long_context``): within a turn, an action with calls executes them on the entry's
+backends (one tool message per call, ``tool_call_id`` in order); an action without calls ends the
+turn, which is then checked (state and response, official rules), and the next user turn arrives.
+Each turn that passes pays ``success_bonus/len(turns)`` when it ends, so the return is the
+fraction of turns passed (by default); ``info["success"]`` (all turns pass, i.e. the official
+verdict) and ``info["bfcl_error_type"]`` come on the last step. The ``max_steps_per_turn``-th call
+step of a turn (21: the official inference stops a turn once its step count exceeds 20) ends the
+turn: on the last turn it is checked as usual, before it the episode ends as
+``multi_turn:force_terminated`` (the official result then lacks turns). miss_func: the held-out
+functions are not offered until their turn, whose user message is the official one (by default the
+prompt-style message that lists the docs); ``tools()`` gives the tools offered so far.
 
 Rewards come from `toolenv.reward.step_reward`, with the step's deficiency codes as the penalised
 codes. `BFCL_REWARD_DEFAULTS` is `RewardConfig` with every penalty 0.0 (the official, binary
@@ -33,17 +38,26 @@ from toolenv.observation import strict_dumps
 from toolenv.parse import MAX_CALLS, Call, ParsedAction
 from toolenv.reward import PENALTY_FIELDS, RewardConfig, resolve_reward_config, step_reward
 from toolenv.suites.bfcl.checker import check_single
-from toolenv.suites.bfcl.data import call_to_keywords, is_multi_turn, load_category
+from toolenv.suites.bfcl.data import all_functions, call_to_keywords, is_multi_turn, load_category
 from toolenv.suites.bfcl.decode import DecodeError, decode_ast_prompting, decode_execute_prompting, to_execution_list
-from toolenv.suites.bfcl.multi_turn import TurnChecker
+from toolenv.suites.bfcl.multi_turn import ERR_FORCE_TERMINATED, TurnChecker, force_terminated_message
 from toolenv.tasks import GTCall, Task, Turn
 
-MAX_STEPS_PER_TURN = 20
+#: the official inference's ``MAXIMUM_STEP_LIMIT``: a turn is stopped once its step count exceeds it
+OFFICIAL_STEP_LIMIT = 20
+#: the call step of a turn that stops it (the official inference executes 21 steps, then quits)
+MAX_STEPS_PER_TURN = OFFICIAL_STEP_LIMIT + 1
 #: the reward config of a BFCL suite when ``reward_config`` is None: every penalty 0.0, so a step
 #: pays ``success_bonus`` (x 1/turns per passing multi-turn turn) or nothing, the official verdict
 BFCL_REWARD_DEFAULTS = RewardConfig(**{f: 0.0 for f in PENALTY_FIELDS})
 END_TURN_TEXT = "I have completed your request."
 NO_CALL_TEXT = "None of the available functions can be used for this request."
+#: the expert's answer in a multi_turn_miss_param turn with no ground truth (not scored: official)
+MISSING_PARAM_TEXT = "I need more information to do this: please give me the missing details."
+#: the official user message of a miss_func turn that brings the held-out functions (FC models; prompt
+#: models get the docs, as a Python list, on the line before it)
+ADDED_FUNCTIONS_TEXT = "I have updated some more functions you can choose from. What about now?"
+HOLDOUT_STYLES = ("prompting", "fc")
 
 _DEFICIENCY = {
     "ast_decoder:decoder_failed": "format:unparseable",
@@ -70,6 +84,9 @@ _DEFICIENCY = {
     "multi_turn:execution_response_mismatch": "response:mismatch",
     "multi_turn:force_terminated": "calls:extra",
     "multi_turn:inference_error": "format:unparseable",
+    # defined by the official checker but not applied by its runner (bfcl-eval 2026.3.23)
+    "multi_turn:irrelevance_error:decoder_success": "relevance:call_when_none_needed",
+    "multi_turn:method_invoke_order_mismatch": "order:dependency",
 }
 
 
@@ -146,7 +163,7 @@ class BfclTask(Task):
 
     @property
     def messages(self) -> list[dict[str, Any]]:  # type: ignore[override]
-        return copy.deepcopy(self.meta["question"][0])
+        return copy.deepcopy((self.meta.get("turn_messages") or self.meta["question"])[0])
 
 
 def _user_text(msgs: list[dict[str, Any]]) -> str:
@@ -222,19 +239,38 @@ def _single_task(entry: dict[str, Any], category: str) -> BfclTask:
     )
 
 
-def _multi_task(entry: dict[str, Any], category: str) -> BfclTask:
+def holdout_messages(docs: list[dict[str, Any]], style: str = "fc") -> list[dict[str, Any]]:
+    """The official user message of a miss_func turn that brings ``docs``: prompt models get the docs
+    (``str`` of the list, as the official template formats it) then `ADDED_FUNCTIONS_TEXT`; FC models
+    get `ADDED_FUNCTIONS_TEXT` alone, the docs being added to their tools."""
+    if style == "fc":
+        return [{"role": "user", "content": ADDED_FUNCTIONS_TEXT}]
+    return [{"role": "user", "content": f"{docs}\n{ADDED_FUNCTIONS_TEXT}"}]
+
+
+def _no_call_text(category: str) -> str:
+    return MISSING_PARAM_TEXT if category == "multi_turn_miss_param" else NO_CALL_TEXT
+
+
+def _multi_task(entry: dict[str, Any], category: str, holdout_style: str = "fc") -> BfclTask:
     functions = entry["function"]
+    missed: dict[str, list[dict[str, Any]]] = entry.get("missed_function") or {}
+    every_doc = all_functions(entry)  # positional ground-truth arguments of held-out functions too
     kw_turns: list[list[str]] = []
     turns: list[Turn] = []
+    turn_messages: list[list[dict[str, Any]]] = []
     for t, (msgs, gt_turn) in enumerate(zip(entry["question"], entry["ground_truth"])):
+        if str(t) in missed:
+            msgs = holdout_messages(missed[str(t)], holdout_style)
+        turn_messages.append(msgs)
         kws = []
         steps = []
         for i, call in enumerate(gt_turn):
-            name, kwargs = call_to_keywords(call, functions)
+            name, kwargs = call_to_keywords(call, every_doc)
             kws.append(to_execution_list([{name: kwargs}])[0])
             steps.append([GTCall(name=name, arguments=kwargs, label=f"t{t}c{i}")])
         kw_turns.append(kws)
-        turns.append(Turn(user=_user_text(msgs), steps=steps, answer=END_TURN_TEXT))
+        turns.append(Turn(user=_user_text(msgs), steps=steps, answer=END_TURN_TEXT if gt_turn else _no_call_text(category)))
     return BfclTask(
         id=entry["id"],
         category=category,
@@ -243,7 +279,10 @@ def _multi_task(entry: dict[str, Any], category: str) -> BfclTask:
         system=_system_text(entry["question"][0]),
         meta={
             "question": entry["question"],
+            "turn_messages": turn_messages,
             "functions": functions,
+            "missed_function": missed,
+            "holdout_style": holdout_style,
             "initial_config": entry["initial_config"],
             "involved_classes": entry["involved_classes"],
             "excluded_function": entry.get("excluded_function", []),
@@ -257,7 +296,11 @@ class BfclSuite(Suite):
     """All entries of one BFCL category, in file order."""
 
     def __init__(self, category: str, data_dir: str, max_steps_per_turn: int = MAX_STEPS_PER_TURN,
-                 reward_config: RewardConfig | dict[str, Any] | None = None, **_: Any) -> None:
+                 reward_config: RewardConfig | dict[str, Any] | None = None, holdout_style: str = "fc",
+                 **_: Any) -> None:
+        if holdout_style not in HOLDOUT_STYLES:
+            raise ValueError(f"holdout_style must be one of {', '.join(HOLDOUT_STYLES)}, not {holdout_style!r}")
+        self.holdout_style = holdout_style
         self.category = category
         self.name = f"bfcl:{category}"
         self.reward = bfcl_reward_config(category, reward_config)
@@ -273,7 +316,8 @@ class BfclSuite(Suite):
         t = self._tasks[index]
         if t is None:
             e = self.entries[index]
-            t = self._tasks[index] = _multi_task(e, self.category) if is_multi_turn(self.category) else _single_task(e, self.category)
+            t = self._tasks[index] = (_multi_task(e, self.category, self.holdout_style) if is_multi_turn(self.category)
+                                      else _single_task(e, self.category))
         return t
 
     def episode(self, task: Task, seed: int) -> Episode:
@@ -406,6 +450,8 @@ class MultiTurnEpisode(Episode):
         self._entry = {"id": task.id, "initial_config": meta["initial_config"], "involved_classes": meta["involved_classes"]}
         self._gt: list[list[str]] = meta["ground_truth"]
         self._gt_kw: list[list[str]] = meta["ground_truth_keywords"]
+        self._missed: dict[str, list[dict[str, Any]]] = meta.get("missed_function") or {}
+        self._turn_messages: list[list[dict[str, Any]]] = meta.get("turn_messages") or meta["question"]
         self._checker = TurnChecker(self._entry)
         self._turn = 0
         self._turn_steps: list[list[str]] = []
@@ -413,20 +459,53 @@ class MultiTurnEpisode(Episode):
         self._first_error: dict[str, Any] | None = None
         self._done = False
 
+    def offered_docs(self) -> list[dict[str, Any]]:
+        """The function docs offered at the current turn: the first turn's, plus the held-out ones
+        whose turn has come (appended in turn order, as the official FC inference does)."""
+        docs = list(self.task.meta["functions"])
+        for t in sorted(int(k) for k in self._missed):
+            if t <= self._turn:
+                docs.extend(self._missed[str(t)])
+        return docs
+
     def tools(self) -> list[dict[str, Any]]:
-        return [to_openai_tool(d) for d in self.task.meta["functions"]]
+        return [to_openai_tool(d) for d in self.offered_docs()]
 
     def _final_info(self, extra: dict[str, Any] | None = None) -> dict[str, Any]:
         err = self._first_error
         info = {
             "success": err is None,
             "bfcl_error_type": None if err is None else err["error_type"],
-            "bfcl_error": [] if err is None else [err.get("error_message", "")],
+            "bfcl_error": [] if err is None else _messages(err),
             "bfcl_turns_passed": sum(1 for v in self._turn_verdicts if v["valid"]),
         }
         if extra:
             info.update(extra)
         return info
+
+    def _end_turn(self) -> tuple[list[dict[str, Any]], float, bool, list[str], dict[str, Any]]:
+        """Check the current turn; (next user messages, reward, terminated, deficiencies, info)."""
+        t = self._turn
+        n_turns = len(self._gt)
+        verdict = self._checker.finish_turn(self._gt[t], self._turn_steps)
+        self._turn_verdicts.append(verdict)
+        self._turn += 1
+        self._turn_steps = []
+        error = verdict.get("error")
+        defs = [] if verdict["valid"] else deficiency_for(error["error_type"])
+        if error is not None and self._first_error is None:
+            self._first_error = error
+        reward = step_reward(self.reward, penalised=defs, success=(1.0 / n_turns) if verdict["valid"] else 0.0).total
+        info: dict[str, Any] = {"bfcl_turn": t, "bfcl_turn_valid": verdict["valid"],
+                                "bfcl_turn_error_type": None if error is None else error["error_type"]}
+        if self._turn >= n_turns:
+            self._done = True
+            return [], reward, True, defs, info
+        msgs = copy.deepcopy(self._turn_messages[self._turn])
+        added = self._missed.get(str(self._turn))
+        if added:
+            info["bfcl_added_tools"] = [to_openai_tool(d) for d in added]
+        return msgs, reward, False, defs, info
 
     def step(self, action: ParsedAction, call_ids: list[str]) -> StepOutcome:
         if self._done:
@@ -437,57 +516,64 @@ class MultiTurnEpisode(Episode):
             info = {"bfcl_turn": self._turn, "parse_error": f"more than {MAX_CALLS} calls in one action"}
             defs = ["format:unparseable"]
             return StepOutcome([], step_reward(self.reward, penalised=defs).total, False, defs, info)
-        if calls:
-            results = self._checker.run_model_step(calls)
-            self._turn_steps.append(calls)
-            ids = list(call_ids) if len(call_ids) == len(calls) else [f"call_t{self._turn}_s{len(self._turn_steps)}_{i}" for i in range(len(calls))]
-            msgs = [{"role": "tool", "tool_call_id": cid, "name": c.split("(", 1)[0], "content": r} for cid, c, r in zip(ids, calls, results)]
-            defs = ["exec:error"] if any(r.startswith("Error during execution") or r.startswith('{"error"') for r in results) else []
-            info: dict[str, Any] = {"bfcl_turn": self._turn, "bfcl_calls": calls, "bfcl_results": results}
-            if len(self._turn_steps) >= self.max_steps_per_turn:
-                self._done = True
-                if self._first_error is None:
-                    self._first_error = {"error_type": "multi_turn:force_terminated", "error_message": f"More than {self.max_steps_per_turn} steps in turn {self._turn}."}
-                defs.append("calls:extra")
-                return StepOutcome(msgs, step_reward(self.reward, penalised=defs).total, True, defs, self._final_info(info))
+        if not calls:  # a text answer (or an empty / undecodable one) ends the turn
+            msgs, reward, done, defs, info = self._end_turn()
+            return StepOutcome(msgs, reward, done, defs, self._final_info(info) if done else info,
+                               tools_changed="bfcl_added_tools" in info)
+        offered = {d["name"] for d in self.offered_docs()}
+        results = self._checker.run_model_step(calls)
+        self._turn_steps.append(calls)
+        ids = list(call_ids) if len(call_ids) == len(calls) else [f"call_t{self._turn}_s{len(self._turn_steps)}_{i}" for i in range(len(calls))]
+        msgs = [{"role": "tool", "tool_call_id": cid, "name": c.split("(", 1)[0], "content": r} for cid, c, r in zip(ids, calls, results)]
+        defs = []
+        if any(c.split("(", 1)[0].strip() not in offered for c in calls):  # executed all the same, as officially
+            defs.append("call:unknown_tool")
+        if any(r.startswith("Error during execution") or r.startswith('{"error"') for r in results):
+            defs.append("exec:error")
+        info: dict[str, Any] = {"bfcl_turn": self._turn, "bfcl_calls": calls, "bfcl_results": results}
+        if len(self._turn_steps) < self.max_steps_per_turn:
             return StepOutcome(msgs, step_reward(self.reward, penalised=defs).total, False, defs, info)
-        # a text answer ends the turn
-        t = self._turn
-        verdict = self._checker.finish_turn(self._gt[t], self._turn_steps)
-        self._turn_verdicts.append(verdict)
-        self._turn += 1
-        self._turn_steps = []
-        defs = [] if verdict["valid"] else deficiency_for(verdict["error_type"])
-        if not verdict["valid"] and self._first_error is None:
-            self._first_error = verdict
-        reward = step_reward(self.reward, penalised=defs, success=(1.0 / n_turns) if verdict["valid"] else 0.0).total
-        info = {"bfcl_turn": t, "bfcl_turn_valid": verdict["valid"], "bfcl_turn_error_type": verdict.get("error_type")}
-        if self._turn >= n_turns:
-            self._done = True
-            return StepOutcome([], reward, True, defs, self._final_info(info))
-        msgs = copy.deepcopy(self.task.meta["question"][self._turn])
-        return StepOutcome(msgs, reward, False, defs, info)
+        # the official inference stops here: the turn ends; before the last turn the entry is force-terminated
+        defs.append("calls:extra")
+        info["bfcl_force_quit"] = True
+        if self._turn == n_turns - 1:
+            _, reward, _, turn_defs, turn_info = self._end_turn()
+            info.update(turn_info)
+            defs.extend(d for d in turn_defs if d not in defs)
+            reward += step_reward(self.reward, penalised=["calls:extra"]).total
+            return StepOutcome(msgs, reward, True, defs, self._final_info(info))
+        self._done = True
+        self._first_error = {"error_message": [force_terminated_message(self._turn + 1, n_turns)], "error_type": ERR_FORCE_TERMINATED}
+        return StepOutcome(msgs, step_reward(self.reward, penalised=defs).total, True, defs, self._final_info(info))
 
     def expert_action(self) -> str | None:
         if self._done:
             return None
         kws = self._gt_kw[self._turn]
-        if kws and not self._turn_steps:
-            return "[" + ", ".join(kws) + "]"
-        return END_TURN_TEXT
+        # the turn's ground truth in one action, or in actions of at most MAX_CALLS calls (the env's limit)
+        chunks = [kws[i:i + MAX_CALLS] for i in range(0, len(kws), MAX_CALLS)]
+        if len(self._turn_steps) < len(chunks):
+            return "[" + ", ".join(chunks[len(self._turn_steps)]) + "]"
+        return self.task.turns[self._turn].answer or END_TURN_TEXT
 
     def state_hash(self) -> str:
         return hashlib.sha256(f"{self._turn}|{len(self._turn_steps)}|{self._checker.model.state_hash()}".encode()).hexdigest()
 
     def snapshot(self) -> Any:
         c = self._checker
-        return copy.deepcopy((c.model.instances, c.truth.instances, c.all_model_results, c.turn_index, self._turn, self._turn_steps, self._turn_verdicts, self._first_error, self._done))
+        return copy.deepcopy((c.model.instances, c.truth.instances, c.all_model_results, c.execution_results, c._turn_model,
+                              c.turn_index, self._turn, self._turn_steps, self._turn_verdicts, self._first_error, self._done))
 
     def restore(self, snap: Any) -> None:
-        (m, t, results, ti, turn, steps, verdicts, err, done) = copy.deepcopy(snap)
+        (m, t, results, exec_results, turn_model, ti, turn, steps, verdicts, err, done) = copy.deepcopy(snap)
         c = self._checker
         c.model.instances, c.truth.instances = m, t
         c.model._index()
         c.truth._index()
-        c.all_model_results, c.turn_index = results, ti
+        c.all_model_results, c.execution_results, c._turn_model, c.turn_index = results, exec_results, turn_model, ti
         self._turn, self._turn_steps, self._turn_verdicts, self._first_error, self._done = turn, steps, verdicts, err, done
+
+
+def _messages(error: dict[str, Any]) -> list[str]:
+    msg = error.get("error_message", "")
+    return list(msg) if isinstance(msg, list) else [msg]

@@ -71,3 +71,44 @@ def long_context_data(name: str) -> Any:
         text = (Path(__file__).with_name("long_context.json")).read_text(encoding="utf-8")
         _LONG_CONTEXT = json.loads(text, object_hook=revive)
     return copy.deepcopy(_LONG_CONTEXT[name])
+
+
+_SHARED_LONG_CONTEXT: dict[str, Any] = {}
+_SHARING = [False]
+
+
+def shared_long_context_data(name: str) -> Any:
+    """One constant of the official long-context data for a backend to insert or return.
+
+    Officially the backends insert or return their module-level constants themselves, so a change
+    made through one instance (a long-context card's balance, the weather's ``outsideTemperature``)
+    is seen by every later instance of the process: an entry's result can depend on the entries
+    scored before it. That is reproduced inside `official_shared_state` (the scorer and
+    the differential tests): one object per constant, process-wide. Elsewhere (the env's episodes)
+    each call gets its own copy, so a seed gives the same episode whatever ran before."""
+    if not _SHARING[0]:
+        return long_context_data(name)
+    if name not in _SHARED_LONG_CONTEXT:
+        _SHARED_LONG_CONTEXT[name] = long_context_data(name)
+    return _SHARED_LONG_CONTEXT[name]
+
+
+def sharing_official_state() -> bool:
+    """Whether backends share objects process-wide as the official ones do (`official_shared_state`)."""
+    return _SHARING[0]
+
+
+class official_shared_state:
+    """Context manager: objects the official backends share across instances for the life of the
+    process (the long-context constants, see `shared_long_context_data`; TwitterAPI's default
+    ``tags``/``mentions`` lists) are shared here too. Used by the scorer and the differential tests;
+    outside it every episode has its own, so results never depend on what ran before. Nests; the
+    shared objects persist across uses, as officially they persist for the life of the process."""
+
+    def __enter__(self) -> None:
+        self._old = _SHARING[0]
+        _SHARING[0] = True
+
+    def __exit__(self, *exc: Any) -> bool:
+        _SHARING[0] = self._old
+        return False

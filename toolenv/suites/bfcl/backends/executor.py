@@ -25,16 +25,22 @@ BLOCKED = frozenset({"kill", "exit", "quit", "remove", "unlink", "popen", "Popen
 MAX_CALL_CHARS = 20_000
 
 
-def _canon(x: Any) -> Any:
-    """A JSON-able view of backend state (file trees included) for hashing."""
+def _canon(x: Any, path: frozenset[int] = frozenset()) -> Any:
+    """A JSON-able view of backend state (file trees included) for hashing. A container met again
+    on its own path (``cp d d`` nests a directory in itself, as officially) becomes ``{"cycle": name}``
+    instead of recursing forever."""
+    if isinstance(x, (Directory, dict, list, tuple)):
+        if id(x) in path:
+            return {"cycle": x.name if isinstance(x, Directory) else type(x).__name__}
+        path = path | {id(x)}
     if isinstance(x, Directory):
-        return {"dir": x.name, "contents": {k: _canon(v) for k, v in x.contents.items()}}
+        return {"dir": x.name, "contents": {k: _canon(v, path) for k, v in x.contents.items()}}
     if isinstance(x, File):
         return {"file": x.name, "content": x.content}
     if isinstance(x, dict):
-        return {str(k): _canon(v) for k, v in x.items()}
+        return {str(k): _canon(v, path) for k, v in x.items()}
     if isinstance(x, (list, tuple)):
-        return [_canon(v) for v in x]
+        return [_canon(v, path) for v in x]
     if isinstance(x, set):
         return sorted(repr(v) for v in x)
     return x
@@ -51,10 +57,35 @@ def _error_text(e: BaseException) -> str:
         return f"Error during execution: {type(e).__name__}"
 
 
-class Executor:
-    """Persistent backend instances of one entry, and a method table over them."""
+def _copy_json(x: Any) -> Any:
+    """A deep copy of JSON data (dicts, lists, scalars): what ``initial_config`` holds; several
+    times faster than ``copy.deepcopy``."""
+    t = type(x)
+    if t is dict:
+        return {k: _copy_json(v) for k, v in x.items()}
+    if t is list:
+        return [_copy_json(v) for v in x]
+    if t in (str, int, float, bool) or x is None:
+        return x
+    return copy.deepcopy(x)
 
-    def __init__(self, involved_classes: list[str], initial_config: dict[str, Any]) -> None:
+
+_METHOD_NAMES: dict[type, tuple[str, ...]] = {}
+
+
+def _method_names(cls: type) -> tuple[str, ...]:
+    """The public methods of a backend class (computed once per class)."""
+    names = _METHOD_NAMES.get(cls)
+    if names is None:
+        names = _METHOD_NAMES[cls] = tuple(a for a in dir(cls) if not a.startswith("_") and callable(getattr(cls, a)))
+    return names
+
+
+class Executor:
+    """Persistent backend instances of one entry, and a method table over them. ``long_context``:
+    the backends load their scenario in the official long-context mode."""
+
+    def __init__(self, involved_classes: list[str], initial_config: dict[str, Any], long_context: bool = False) -> None:
         self.instances: dict[str, Backend] = {}
         self.methods: dict[str, Any] = {}
         for name in involved_classes:
@@ -63,19 +94,15 @@ class Executor:
                 raise ValueError(f"unknown backend class {name!r}; known: {sorted(CLASSES)}")
             inst = cls()
             if name not in STATELESS:
-                inst._load_scenario(copy.deepcopy(initial_config.get(name, {})))
+                inst._load_scenario(_copy_json(initial_config.get(name, {})), long_context=long_context)
             self.instances[name] = inst
         self._index()
 
     def _index(self) -> None:
         self.methods = {}
-        for inst in self.instances.values():
-            for attr in dir(type(inst)):
-                if attr.startswith("_"):
-                    continue
-                fn = getattr(inst, attr)
-                if callable(fn):
-                    self.methods[attr] = fn
+        for inst in self.instances.values():  # a later class wins a name clash, as officially
+            for attr in _method_names(type(inst)):
+                self.methods[attr] = getattr(inst, attr)
 
     # ------------------------------------------------------------------ state
     def state(self) -> dict[str, dict[str, Any]]:

@@ -1,17 +1,34 @@
 """TwitterAPI: a small social network (from ``multi_turn_func_doc/posting_api.json``).
 
-Tweets are keyed by integer id (configs give string keys; they are converted on load); a new
-tweet takes ``tweet_counter`` as its id.
+Tweets are keyed by integer id (a config's string keys are converted on load; comments keep the
+config's keys as given, as officially); a new tweet takes ``tweet_counter`` as its id. As in the
+official backend, the tweet/comment/user-tweet lists come back bare (no wrapping dict), each
+write action has its own authentication error, and a tweet posted without ``tags``/``mentions``
+stores the method's default list itself (so ``mention`` on such a tweet extends the default of
+every later tweet posted without mentions). Officially that default is one list per process, shared
+by every instance; inside `official_shared_state` (the scorer, the differential tests) it is here
+too; elsewhere each instance has its own default lists, so an episode never depends on earlier
+ones. The long-context flag changes nothing here.
 """
 
 from __future__ import annotations
 
-import copy
 from typing import Any
 
-from toolenv.suites.bfcl.backends.base import Backend, int_keys
+from toolenv.suites.bfcl.backends.base import Backend, sharing_official_state
 
-_AUTH_ERROR = {"error": "User not authenticated. Please authenticate before performing this action."}
+#: the shared default lists of ``post_tweet`` (mutable on purpose: the official defaults are one
+#: list per process, which ``mention`` can extend)
+_DEFAULT_TAGS: list = []
+_DEFAULT_MENTIONS: list = []
+
+
+def _auth_error(action: str) -> dict[str, str]:
+    return {"error": f"User not authenticated. Please authenticate before {action}."}
+
+
+def _not_found(tweet_id: Any) -> dict[str, str]:
+    return {"error": f"Tweet with ID {tweet_id} not found."}
 
 
 class TwitterAPI(Backend):
@@ -28,12 +45,10 @@ class TwitterAPI(Backend):
 
     def _load_scenario(self, scenario: dict[str, Any], long_context: bool = False) -> None:
         super()._load_scenario(scenario, long_context)
-        self.tweets = int_keys(self.tweets)
-        self.comments = int_keys(self.comments)
+        self.tweets = {int(k): v for k, v in self.tweets.items()}
 
-    def _tweet(self, tweet_id: Any) -> dict | None:
-        t = self.tweets.get(tweet_id) if isinstance(tweet_id, int) and not isinstance(tweet_id, bool) else None
-        return t
+    def _authored_by(self, username: Any) -> list[dict[str, Any]]:
+        return [t for t in self.tweets.values() if t["username"] == username]
 
     def authenticate_twitter(self, username: str, password: str) -> dict[str, bool]:
         if username == self.username and password == self.password:
@@ -44,59 +59,25 @@ class TwitterAPI(Backend):
     def posting_get_login_status(self) -> dict[str, bool]:
         return {"login_status": bool(self.authenticated)}
 
-    def follow_user(self, username_to_follow: str) -> dict[str, Any]:
+    def post_tweet(self, content: str, tags: list = _DEFAULT_TAGS, mentions: list = _DEFAULT_MENTIONS) -> dict[str, Any]:
+        """Stores (and returns) the tweet with the given lists themselves, not copies."""
         if not self.authenticated:
-            return dict(_AUTH_ERROR)
-        if username_to_follow in self.following_list:
-            return {"follow_status": False}
-        self.following_list.append(username_to_follow)
-        return {"follow_status": True}
-
-    def list_all_following(self) -> dict[str, Any]:
-        if not self.authenticated:
-            return dict(_AUTH_ERROR)
-        return {"following_list": list(self.following_list)}
-
-    def unfollow_user(self, username_to_unfollow: str) -> dict[str, Any]:
-        if not self.authenticated:
-            return dict(_AUTH_ERROR)
-        if username_to_unfollow not in self.following_list:
-            return {"unfollow_status": False}
-        self.following_list.remove(username_to_unfollow)
-        return {"unfollow_status": True}
-
-    def get_tweet(self, tweet_id: int) -> dict[str, Any]:
-        t = self._tweet(tweet_id)
-        if t is None:
-            return {"error": f"Tweet with ID {tweet_id} not found."}
-        return copy.deepcopy(t)
-
-    def get_user_tweets(self, username: str) -> dict[str, Any]:
-        return {"user_tweets": [copy.deepcopy(t) for t in self.tweets.values() if isinstance(t, dict) and t.get("username") == username]}
-
-    def search_tweets(self, keyword: str) -> dict[str, Any]:
-        kw = str(keyword).lower()
-        out = []
-        for t in self.tweets.values():
-            if not isinstance(t, dict):
-                continue
-            if kw in str(t.get("content", "")).lower() or any(kw in str(tag).lower() for tag in t.get("tags", [])):
-                out.append(copy.deepcopy(t))
-        return {"matching_tweets": out}
-
-    def post_tweet(self, content: str, tags: list = [], mentions: list = []) -> dict[str, Any]:  # noqa: B006 - doc defaults
-        if not self.authenticated:
-            return dict(_AUTH_ERROR)
-        tweet = {"id": self.tweet_counter, "username": self.username, "content": content, "tags": list(tags), "mentions": list(mentions)}
+            return _auth_error("posting")
+        if not sharing_official_state():  # this instance's own default lists (see the module docstring)
+            if tags is _DEFAULT_TAGS:
+                tags = self.__dict__.setdefault("_default_tags", [])
+            if mentions is _DEFAULT_MENTIONS:
+                mentions = self.__dict__.setdefault("_default_mentions", [])
+        tweet = {"id": self.tweet_counter, "username": self.username, "content": content, "tags": tags, "mentions": mentions}
         self.tweets[self.tweet_counter] = tweet
         self.tweet_counter += 1
-        return copy.deepcopy(tweet)
+        return tweet
 
     def retweet(self, tweet_id: int) -> dict[str, Any]:
         if not self.authenticated:
-            return dict(_AUTH_ERROR)
-        if self._tweet(tweet_id) is None:
-            return {"error": f"Tweet with ID {tweet_id} not found."}
+            return _auth_error("retweeting")
+        if tweet_id not in self.tweets:
+            return _not_found(tweet_id)
         mine = self.retweets.setdefault(self.username, [])
         if tweet_id in mine:
             return {"retweet_status": "Already retweeted"}
@@ -105,28 +86,64 @@ class TwitterAPI(Backend):
 
     def comment(self, tweet_id: int, comment_content: str) -> dict[str, Any]:
         if not self.authenticated:
-            return dict(_AUTH_ERROR)
-        if self._tweet(tweet_id) is None:
-            return {"error": f"Tweet with ID {tweet_id} not found."}
+            return _auth_error("commenting")
+        if tweet_id not in self.tweets:
+            return _not_found(tweet_id)
         self.comments.setdefault(tweet_id, []).append({"username": self.username, "content": comment_content})
         return {"comment_status": "Comment added successfully"}
 
     def mention(self, tweet_id: int, mentioned_usernames: list) -> dict[str, Any]:
-        t = self._tweet(tweet_id)
-        if t is None:
-            return {"error": f"Tweet with ID {tweet_id} not found."}
-        if not isinstance(mentioned_usernames, list):
-            return {"error": "mentioned_usernames must be a list."}
-        t.setdefault("mentions", []).extend(mentioned_usernames)
+        """Needs no authentication; extends the tweet's ``mentions`` list in place."""
+        if tweet_id not in self.tweets:
+            return _not_found(tweet_id)
+        self.tweets[tweet_id]["mentions"].extend(mentioned_usernames)
         return {"mention_status": "Users mentioned successfully"}
 
-    def get_tweet_comments(self, tweet_id: int) -> dict[str, Any]:
-        if self._tweet(tweet_id) is None:
-            return {"error": f"Tweet with ID {tweet_id} not found."}
-        return {"comments": copy.deepcopy(self.comments.get(tweet_id, []))}
+    def follow_user(self, username_to_follow: str) -> dict[str, Any]:
+        if not self.authenticated:
+            return _auth_error("following")
+        if username_to_follow in self.following_list:
+            return {"follow_status": False}
+        self.following_list.append(username_to_follow)
+        return {"follow_status": True}
 
-    def get_user_stats(self, username: str) -> dict[str, Any]:
-        tweets = sum(1 for t in self.tweets.values() if isinstance(t, dict) and t.get("username") == username)
-        following = len(self.following_list) if username == self.username else 0
-        retweets = len(self.retweets.get(username, []))
-        return {"tweet_count": tweets, "following_count": following, "retweet_count": retweets}
+    def list_all_following(self) -> dict[str, Any]:
+        if not self.authenticated:
+            return _auth_error("listing following")
+        return {"following_list": self.following_list}
+
+    def unfollow_user(self, username_to_unfollow: str) -> dict[str, Any]:
+        if not self.authenticated:
+            return _auth_error("unfollowing")
+        if username_to_unfollow not in self.following_list:
+            return {"unfollow_status": False}
+        self.following_list.remove(username_to_unfollow)
+        return {"unfollow_status": True}
+
+    def get_tweet(self, tweet_id: int) -> dict[str, Any]:
+        if tweet_id not in self.tweets:
+            return _not_found(tweet_id)
+        return self.tweets[tweet_id]
+
+    def get_user_tweets(self, username: str) -> list[dict[str, Any]]:
+        return self._authored_by(username)
+
+    def search_tweets(self, keyword: str) -> list[dict[str, Any]]:
+        """Keyword in the content (case-insensitive substring) or equal to a tag (case-insensitive)."""
+        return [
+            t
+            for t in self.tweets.values()
+            if keyword.lower() in t["content"].lower() or keyword.lower() in [tag.lower() for tag in t["tags"]]
+        ]
+
+    def get_tweet_comments(self, tweet_id: int) -> Any:
+        if tweet_id not in self.tweets:
+            return _not_found(tweet_id)
+        return self.comments.get(tweet_id, [])
+
+    def get_user_stats(self, username: str) -> dict[str, int]:
+        return {
+            "tweet_count": len(self._authored_by(username)),
+            "following_count": len(self.following_list) if username == self.username else 0,
+            "retweet_count": len(self.retweets.get(username, [])),
+        }
