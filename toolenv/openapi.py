@@ -35,7 +35,6 @@ import json
 import os
 import random
 import re
-import stat
 import urllib.parse
 import warnings
 from collections import Counter
@@ -43,7 +42,8 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Iterable
 
-from toolenv.spec_checks import SpecLimits, check_document, default_limits, esc, pattern_problem, walk_schema
+from toolenv.spec_checks import (SpecLimits, check_document, default_limits, esc, pattern_problem, read_text_file,
+                                  walk_schema)
 
 YAML_SUFFIXES = (".yaml", ".yml")
 METHODS = ("get", "put", "post", "delete", "patch", "head", "options", "trace")
@@ -104,52 +104,6 @@ def is_openapi(doc: Any) -> bool:
 
 
 # ---- reading ----------------------------------------------------------------------------------
-
-def _kind(mode: int) -> str:
-    return "a directory" if stat.S_ISDIR(mode) else "a FIFO (named pipe)" if stat.S_ISFIFO(mode) else \
-        "a socket" if stat.S_ISSOCK(mode) else "a device" if stat.S_ISCHR(mode) or stat.S_ISBLK(mode) else \
-        "not a regular file"
-
-
-def read_text_file(path: str | os.PathLike[str], limits: SpecLimits) -> tuple[str | None, list[tuple[str, str]]]:
-    """The UTF-8 text of a regular file of at most ``max_file_bytes`` (stat before opening, fstat
-    after a non-blocking open: a FIFO or a device is never read)."""
-    try:
-        st = os.stat(path)
-    except FileNotFoundError:
-        return None, [("", "no such file")]
-    except OSError as e:
-        return None, [("", f"cannot read: {e.strerror or e}")]
-    if not stat.S_ISREG(st.st_mode):
-        return None, [("", f"is {_kind(st.st_mode)}, not a spec file; not opened")]
-    if st.st_size > limits.max_file_bytes:
-        return None, [("", f"file is {st.st_size} bytes, over the cap of {limits.max_file_bytes} (max_file_bytes)")]
-    try:
-        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0))
-    except OSError as e:
-        return None, [("", f"cannot read: {e.strerror or e}")]
-    try:
-        if not stat.S_ISREG(os.fstat(fd).st_mode):
-            return None, [("", "is not a regular file; not read")]
-        chunks, n = [], 0
-        while n <= limits.max_file_bytes:
-            b = os.read(fd, 1 << 20)
-            if not b:
-                break
-            chunks.append(b)
-            n += len(b)
-    except OSError as e:
-        return None, [("", f"cannot read: {e.strerror or e}")]
-    finally:
-        os.close(fd)
-    data = b"".join(chunks)
-    if len(data) > limits.max_file_bytes:
-        return None, [("", f"file is over the cap of {limits.max_file_bytes} bytes (max_file_bytes)")]
-    try:
-        return data.decode("utf-8-sig"), []
-    except UnicodeDecodeError as e:
-        return None, [("", f"not UTF-8 text: byte 0x{data[e.start]:02x} at offset {e.start} ({e.reason})")]
-
 
 class _DuplicateKey(Exception):
     def __init__(self, key: str, line: int):
@@ -609,41 +563,31 @@ class _Schemas:
                 schema = schema["allOf"][0]
         return name
 
+    def _follow(self, node: Any) -> Any:
+        """``node`` with its chain of ``$ref``s followed (at most 16); raises `_Skip` on a bad ref."""
+        for _ in range(16):
+            if not (isinstance(node, dict) and "$ref" in node):
+                break
+            node, _ = self.lookup(node["$ref"])
+        return node
+
     def shape_ref(self, schema: Any, key: str | None, is_list: bool) -> str | None:
         """The component name of the record inside a response / body schema."""
-        node: Any = schema
-        for _ in range(16):
-            if isinstance(node, dict) and "$ref" in node:
-                try:
-                    node, _ = self.lookup(node["$ref"])
-                except _Skip:
-                    return None
-            else:
-                break
-        if key is not None and isinstance(node, dict) and isinstance(node.get("properties"), dict):
-            node = node["properties"].get(key)
-            for _ in range(16):
-                if isinstance(node, dict) and "$ref" in node:
-                    try:
-                        node, _ = self.lookup(node["$ref"])
-                    except _Skip:
-                        return None
-                else:
-                    break
+        try:
+            node = self._follow(schema)
+            if key is not None and isinstance(node, dict) and isinstance(node.get("properties"), dict):
+                node = self._follow(node["properties"].get(key))
+        except _Skip:
+            return None
         if is_list:
             return self.ref_name(node.get("items")) if isinstance(node, dict) else None
         return self.ref_name(schema) if key is None else self.ref_name(self._prop_raw(schema, key))
 
     def _prop_raw(self, schema: Any, key: str) -> Any:
-        node = schema
-        for _ in range(16):
-            if isinstance(node, dict) and "$ref" in node:
-                try:
-                    node, _ = self.lookup(node["$ref"])
-                except _Skip:
-                    return None
-            else:
-                break
+        try:
+            node = self._follow(schema)
+        except _Skip:
+            return None
         return (node.get("properties") or {}).get(key) if isinstance(node, dict) else None
 
     def flag(self, schema: Any, key: str) -> bool:
@@ -1578,24 +1522,13 @@ class _Importer:
 
 
 def toolkit_document(tk: Any) -> dict[str, Any]:
-    """A loaded toolkit as a spec document (docs/spec_format.md): loading it gives the same toolkit."""
-    tools = []
-    for t in tk.tools:
-        td: dict[str, Any] = {"name": t.name, "description": t.description, "parameters": copy.deepcopy(t.parameters)}
-        if t.response is not None:
-            td["response"] = copy.deepcopy(t.response)
-        if t.effect is not None:
-            td["effect"] = {"collection": t.effect.collection, "action": t.effect.action,
-                            **({"id_param": t.effect.id_param} if t.effect.id_param else {})}
-        tools.append(td)
-    # the import already decided which tools are stateless (`_Importer._infer`): no second inference on load
-    doc: dict[str, Any] = {"name": tk.name, "description": tk.description, "infer_world": False}
-    if tk.collections:
-        doc["collections"] = {n: {"id_field": c.id_field, "id_prefix": c.id_prefix, "initial": c.initial,
-                                  "generate_on_search": c.generate_on_search, "schema": copy.deepcopy(c.schema)}
-                              for n, c in tk.collections.items()}
-    doc["tools"] = tools
-    return doc
+    """A loaded toolkit as a spec document (docs/spec_format.md): loading it gives the same toolkit.
+    `toolenv.infer.world_document`, marked ``infer_world: false``: the import already decided which
+    tools are stateless (`_Importer._infer`), so no second inference on load."""
+    from toolenv.infer import world_document
+
+    doc = world_document(tk)
+    return {"name": doc.pop("name"), "description": doc.pop("description"), "infer_world": False, **doc}
 
 
 def _id_schema(s: dict[str, Any]) -> dict[str, Any]:

@@ -166,8 +166,9 @@ def _kind(mode: int) -> str:
     return "not a regular file"
 
 
-def read_spec_file(path: str | os.PathLike[str], limits: SpecLimits) -> tuple[Any, list[Problem]]:
-    """Decode one spec file. Returns ``(document, [])`` or ``(None, [("", message)])``.
+def read_text_file(path: str | os.PathLike[str], limits: SpecLimits) -> tuple[str | None, list[Problem]]:
+    """The UTF-8 text of a regular file of at most ``max_file_bytes``: ``(text, [])`` or
+    ``(None, [("", message)])``.
 
     Never opens anything but a regular file for reading (a FIFO would block forever, a device
     might never end); `stat` is checked before opening and `fstat` after (O_NONBLOCK open)."""
@@ -204,9 +205,17 @@ def read_spec_file(path: str | os.PathLike[str], limits: SpecLimits) -> tuple[An
     if len(data) > limits.max_file_bytes:
         return None, [("", f"file is over the cap of {limits.max_file_bytes} bytes (max_file_bytes)")]
     try:
-        text = data.decode("utf-8-sig")
+        return data.decode("utf-8-sig"), []
     except UnicodeDecodeError as e:
         return None, [("", f"not UTF-8 text: byte 0x{data[e.start]:02x} at offset {e.start} ({e.reason})")]
+
+
+def read_spec_file(path: str | os.PathLike[str], limits: SpecLimits) -> tuple[Any, list[Problem]]:
+    """Decode one JSON spec file (`read_text_file`, then `decode_json`). Returns ``(document, [])``
+    or ``(None, [("", message)])``."""
+    text, problems = read_text_file(path, limits)
+    if text is None:
+        return None, problems
     return decode_json(text, limits)
 
 

@@ -37,6 +37,7 @@ class Run:
         self.main = is_main()  # only the main process writes the run directory
         self._train_tasks: list[Any] | None = None
         self._examples: list[dict[str, Any]] | None = None
+        self._rows: list[dict[str, Any]] | None = None
 
     def elapsed(self) -> float:
         return time.time() - self.t0
@@ -96,9 +97,12 @@ class Run:
         return self._train_tasks
 
     def rows(self) -> list[dict[str, Any]]:
-        from training.data import load_rows
+        """The oracle's SFT rows (read once per run object)."""
+        if self._rows is None:
+            from training.data import load_rows
 
-        return load_rows(self.layout.sft_rows)
+            self._rows = load_rows(self.layout.sft_rows)
+        return self._rows
 
     def load(self, path: Path) -> tuple[Any, Any]:
         from training.model import load_model, load_tokenizer

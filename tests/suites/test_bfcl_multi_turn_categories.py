@@ -104,8 +104,8 @@ def test_long_context_entries_run_on_long_context_backends(monkeypatch):
         pytest.skip("multi_turn_long_context not present")
     assert is_long_context("multi_turn_long_context_3") and not is_long_context("multi_turn_base_3")
     flags = []
-    original = mt.make_executor
-    monkeypatch.setattr(mt, "make_executor", lambda c, cfg, long_context=False: flags.append(long_context) or original(c, cfg, long_context))
+    original = mt.Executor
+    monkeypatch.setattr(mt, "Executor", lambda c, cfg, long_context=False: flags.append(long_context) or original(c, cfg, long_context))
     e = load_category(DATA, "multi_turn_long_context")[0]
     mt.TurnChecker(e)
     mt.TurnChecker({**e, "id": "multi_turn_base_0"})

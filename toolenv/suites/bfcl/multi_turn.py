@@ -51,13 +51,6 @@ def is_empty_execute_response(steps: list) -> bool:
     return len(steps) == 0 or (len(steps) == 1 and len(steps[0]) == 0)
 
 
-# --------------------------------------------------------------------------- executors
-def make_executor(involved_classes: list[str], initial_config: dict[str, Any], long_context: bool = False) -> Executor:
-    """The backends of one side (model or ground truth) of an entry, in the official long-context
-    mode for the long-context category."""
-    return Executor(involved_classes, initial_config, long_context=long_context)
-
-
 # --------------------------------------------------------------------------- decoding
 def _has_positional(text: str) -> bool:
     try:
@@ -181,8 +174,8 @@ class TurnChecker:
         if long_context is None:
             long_context = is_long_context(entry.get("id", ""))
         self.long_context = long_context
-        self.model = make_executor(entry["involved_classes"], entry["initial_config"], long_context)
-        self.truth = make_executor(entry["involved_classes"], entry["initial_config"], long_context)
+        self.model = Executor(entry["involved_classes"], entry["initial_config"], long_context=long_context)
+        self.truth = Executor(entry["involved_classes"], entry["initial_config"], long_context=long_context)
         self.all_model_results: list[str] = []
         self.execution_results: list[dict[str, Any]] = []  # per turn: {"model": [[...] per step], "ground_truth": [...]}
         self._turn_model: list[list[str]] = []
