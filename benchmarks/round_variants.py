@@ -118,13 +118,13 @@ def held_out(src: Path, n: int, out: Path) -> Path:
 def evaluate(policy: Path, tasks: Path, src_cfg: Any, cache: Path) -> dict[str, Any]:
     from training.data import env_kwargs
     from training.evaluate import evaluate_policy
-    from training.model import load_model, load_tokenizer
+    from training.workers import generator
 
     if cache.exists():
         return json.loads(cache.read_text())
-    model, tok = load_model(policy, src_cfg.model), load_tokenizer(policy)
-    rep = evaluate_policy(model, tok, env_kwargs(tasks, src_cfg.data.tool_specs), src_cfg.eval,
-                          seed=src_cfg.seed + 17, progress=False)
+    with generator(src_cfg) as gen:
+        rep = evaluate_policy(gen, policy, env_kwargs(tasks, src_cfg.data.tool_specs), src_cfg.eval,
+                              seed=src_cfg.seed + 17)
     keep = {k: rep[k] for k in ("episodes", "success_rate", "mean_reward", "by_category", "complex")}
     cache.write_text(json.dumps(keep, indent=1, sort_keys=True))
     return keep

@@ -40,6 +40,8 @@ COMMANDS: dict[str, str] = {
     "import-openapi": "toolenv.commands.import_openapi",
     "infer": "toolenv.commands.infer",
     "serve-mcp": "toolenv.commands.serve_mcp",  # needs the mcp extra
+    "view": "toolenv.commands.view",
+    "serve": "toolenv.commands.serve",  # needs the serve extra (--protocol openenv: the openenv extra)
 }
 
 # Commands added by other packages: this entry-point group, as registered in pyproject.toml ...
@@ -57,6 +59,7 @@ EXTRA_OF_MODULE: dict[str, str] = {
                      "gguf"], "train"),
     "tensorboard": "tensorboard",
     "mcp": "mcp",
+    **dict.fromkeys(["fastapi", "uvicorn", "httpx"], "serve"),
 }
 # Packages of this project that an installation may lack.
 PROJECT_PACKAGES = ("agents", "training")

@@ -12,11 +12,15 @@ import toolenv  # noqa: F401  (registers ToolUse-v0)
 
 
 def rollout(agent: Any, env_kwargs: dict[str, Any], task_indices: list[int], seeds: list[int], batch_size: int = 1,
-            progress: bool = False, desc: str = "episodes") -> list[dict[str, Any]]:
+            progress: bool = False, desc: str = "episodes", trace: bool = False) -> list[dict[str, Any]]:
     """Play one episode per (task index, seed); ``batch_size`` envs step together through
     ``agent.act_batch``. Returns one record per episode: task_id, category, difficulty, success,
-    return, steps, deficiencies, messages (the final conversation)."""
+    return, steps, deficiencies, messages (the final conversation). With ``trace`` each record also
+    has ``trace`` (`EpisodeTrace`: tools offered, first messages, every step's raw action, parsed
+    calls, simulated responses, reward, deficiency codes and the expected action; docs/data_formats.md)."""
     from tqdm.auto import tqdm
+
+    from toolenv.view.traces import EpisodeTrace
 
     n = len(task_indices)
     envs = [gym.make("ToolUse-v0", **env_kwargs) for _ in range(min(batch_size, max(n, 1)))]
@@ -36,6 +40,8 @@ def rollout(agent: Any, env_kwargs: dict[str, Any], task_indices: list[int], see
         if hasattr(agent, "reset"):
             agent.reset(seed=seeds[j])
         slots[slot] = {"job": j, "obs": obs, "info": info, "ret": 0.0, "steps": 0, "defs": []}
+        if trace:
+            slots[slot]["trace"] = EpisodeTrace(envs[slot], obs)
 
     for s in range(len(envs)):
         start(s)
@@ -44,7 +50,10 @@ def rollout(agent: Any, env_kwargs: dict[str, Any], task_indices: list[int], see
         actions = agent.act_batch([slots[s]["obs"] for s in live], [envs[s] for s in live])  # type: ignore[index]
         for s, action in zip(live, actions):
             st = slots[s]
+            expected = st["trace"].expected() if trace else None
             obs, reward, terminated, truncated, info = envs[s].step(action)
+            if trace:
+                st["trace"].add(action, obs, reward, info, expected)
             st["obs"], st["ret"], st["steps"] = obs, st["ret"] + reward, st["steps"] + 1
             st["defs"].extend(info["deficiencies"])
             if terminated or truncated:
@@ -55,6 +64,7 @@ def rollout(agent: Any, env_kwargs: dict[str, Any], task_indices: list[int], see
                     "deficiencies": st["defs"], "messages": env.messages, "seed": seeds[st["job"]],
                     "task_index": task_indices[st["job"]],
                     **({"bfcl_error_type": info["bfcl_error_type"]} if "bfcl_error_type" in info else {}),
+                    **({"trace": st["trace"].record()} if trace else {}),
                 }
                 bar.update(1)
                 start(s)
@@ -94,15 +104,10 @@ def summarize(episodes: list[dict[str, Any]], trials: int = 1) -> dict[str, Any]
     return report
 
 
-def evaluate(agent: Any, env_kwargs: dict[str, Any] | None = None, episodes: int | None = None, seed: int = 0,
-             batch_size: int = 1, trials: int = 1, progress: bool = False,
-             return_episodes: bool = False, max_tasks: int | None = None) -> dict[str, Any]:
-    """Evaluate ``agent``. Without ``episodes`` every task of the suite is played once (per trial),
-    or only the first ``max_tasks`` of them; with ``episodes``, task ``i % len(suite)`` is played for
-    episode ``i``. Trial ``t`` of an episode uses seed ``seed + i + t * 1_000_003`` so sampling
-    agents see different seeds per trial."""
-    env_kwargs = dict(env_kwargs or {})
-    probe = gym.make("ToolUse-v0", **env_kwargs)
+def plan(env_kwargs: dict[str, Any] | None = None, episodes: int | None = None, seed: int = 0, trials: int = 1,
+         max_tasks: int | None = None) -> tuple[list[int], list[int]]:
+    """The (task index, seed) of every episode `evaluate` plays, in order (see `evaluate`)."""
+    probe = gym.make("ToolUse-v0", **dict(env_kwargs or {}))
     n_tasks = len(probe.unwrapped.suite)
     probe.close()
     if max_tasks is not None:
@@ -113,7 +118,20 @@ def evaluate(agent: Any, env_kwargs: dict[str, Any] | None = None, episodes: int
         for i in range(n):
             indices.append(i % n_tasks)
             seeds.append(seed + i + t * 1_000_003)
-    eps = rollout(agent, env_kwargs, indices, seeds, batch_size=batch_size, progress=progress)
+    return indices, seeds
+
+
+def evaluate(agent: Any, env_kwargs: dict[str, Any] | None = None, episodes: int | None = None, seed: int = 0,
+             batch_size: int = 1, trials: int = 1, progress: bool = False,
+             return_episodes: bool = False, max_tasks: int | None = None, trace: bool = False) -> dict[str, Any]:
+    """Evaluate ``agent``. Without ``episodes`` every task of the suite is played once (per trial),
+    or only the first ``max_tasks`` of them; with ``episodes``, task ``i % len(suite)`` is played for
+    episode ``i``. Trial ``t`` of an episode uses seed ``seed + i + t * 1_000_003`` so sampling
+    agents see different seeds per trial. ``trace``: the episode records (``return_episodes``) carry
+    their step-by-step `rollout` trace."""
+    env_kwargs = dict(env_kwargs or {})
+    indices, seeds = plan(env_kwargs, episodes, seed, trials, max_tasks)
+    eps = rollout(agent, env_kwargs, indices, seeds, batch_size=batch_size, progress=progress, trace=trace)
     report = summarize(eps, trials)
     report["agent"] = getattr(agent, "name", type(agent).__name__)
     report["seed"] = seed

@@ -322,23 +322,6 @@ async def serve_stdio(server: Any) -> None:
         await server.run(read, write, server.create_initialization_options())
 
 
-def bind(host: str, port: int) -> Any:
-    """A listening TCP socket on (host, port); port 0 picks a free one. OSError when it cannot."""
-    import socket
-
-    infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
-    family, _, _, _, addr = infos[0]
-    sock = socket.socket(family, socket.SOCK_STREAM)
-    try:
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        sock.bind(addr)
-        sock.listen(128)
-    except OSError:
-        sock.close()
-        raise
-    return sock
-
-
 async def serve_http(server: Any, sock: Any, host: str, *, announce: Any = None) -> None:
     """Serve Streamable HTTP at ``/mcp`` on the bound socket ``sock`` until interrupted.
     ``announce(url)`` is called once the socket is serving."""

@@ -17,6 +17,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--smoke", action="store_true", help="tiny budgets: every stage in a few minutes")
     parser.add_argument("--rounds", type=nonnegative_int, default=None, help="override the number of rounds")
     parser.add_argument("--seed", type=seed, default=None, help="override the seed")
+    parser.add_argument("--ray-workers", type=nonnegative_int, default=None,
+                        help="Ray worker actors for rollouts, search and evaluation (ray.num_workers; 0 = none)")
+    parser.add_argument("--ray-address", default=None,
+                        help="Ray cluster to join (ray.address; default $RAY_ADDRESS, else a local Ray)")
 
 
 def run(args: argparse.Namespace) -> int:

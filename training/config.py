@@ -181,8 +181,14 @@ class DeficiencyConfig:
     )
     batch_size: int = field(default=32, metadata={"help": "Rollout / perplexity batch size."})
     max_new_tokens: int = field(default=96, metadata={"help": "Generation cap per agent turn in rollouts."})
+    trace_max_episodes: int = field(
+        default=200,
+        metadata={"help": "Rollouts kept step by step in round-K/deficiency/episodes.jsonl for `toolenv view` "
+                  "(round-robin over categories; 0 = none)."},
+    )
 
     def __post_init__(self) -> None:
+        _check(self.trace_max_episodes >= 0, "deficiency.trace_max_episodes must be >= 0")
         _check(0.0 <= self.perplexity_top_fraction <= 1.0, "deficiency.perplexity_top_fraction must be in [0, 1]")
         _check(self.max_tasks > 0 and self.max_selected > 0, "deficiency.max_tasks/max_selected must be > 0")
 
@@ -208,9 +214,15 @@ class MCTSConfig:
     max_turns: int = field(default=6, metadata={"help": "Agent turns per episode during leaf completion."})
     rollout_max_new_tokens: int = field(default=96, metadata={"help": "Token cap per completed turn."})
     seed: int = field(default=0, metadata={"help": "Search seed (per-task seeds derive from it)."})
+    trace_max_trees: int = field(
+        default=64,
+        metadata={"help": "Search trees kept node by node in round-K/pairs/trees.jsonl for `toolenv view` (the "
+                  "first ones in task order; 0 = none)."},
+    )
 
     def __post_init__(self) -> None:
         _check(self.iterations >= 1, "mcts.iterations must be >= 1")
+        _check(self.trace_max_trees >= 0, "mcts.trace_max_trees must be >= 0")
         _check(self.num_children >= 2, "mcts.num_children must be >= 2 (pairs need siblings)")
         _check(self.temperature > 0, "mcts.temperature must be > 0")
         _check(self.max_new_tokens >= 1 and self.max_depth >= 1, "mcts.max_new_tokens/max_depth must be >= 1")
@@ -293,9 +305,15 @@ class EvalConfig:
         metadata={"help": "Evaluations that also run the BFCL suites: base (the initial policy), sft, round (the "
                   "last round only when 'last_round' is given instead), baseline, random_order."},
     )
+    trace_max_episodes: int = field(
+        default=200,
+        metadata={"help": "Episodes kept step by step in eval/NAME/episodes.jsonl for `toolenv view`, per task set "
+                  "(held-out, seen templates, each BFCL suite; round-robin over categories; 0 = none)."},
+    )
 
     def __post_init__(self) -> None:
         _check(self.batch_size >= 1 and self.max_new_tokens >= 1, "eval.batch_size/max_new_tokens must be >= 1")
+        _check(self.trace_max_episodes >= 0, "eval.trace_max_episodes must be >= 0")
         allowed = {"base", "sft", "round", "last_round", "baseline", "random_order"}
         _check(set(self.bfcl_stages) <= allowed, f"eval.bfcl_stages: use some of {sorted(allowed)}")
         if self.bfcl_suites:
@@ -303,6 +321,45 @@ class EvalConfig:
 
             bad = [s for s in self.bfcl_suites if s not in available_suites()]
             _check(not bad, f"eval.bfcl_suites: unknown suites {bad}; available: {available_suites()}")
+
+
+@dataclass
+class RayConfig:
+    num_workers: int = field(
+        default=0,
+        metadata={"help": "Ray worker actors for the generating stages (deficiency rollouts, the search, evaluation "
+                  "and the BFCL suites; training/workers.py). 0 = run them in this process, no Ray. Work is dealt "
+                  "in the same units either way, so the results do not depend on this number."},
+    )
+    address: str | None = field(
+        default=None,
+        metadata={"help": "Ray cluster to join (e.g. ray://head:10001 or auto); None = $RAY_ADDRESS, else a local "
+                  "Ray started on this machine with num_workers x cpus_per_worker CPUs."},
+    )
+    cpus_per_worker: float = field(default=1.0, metadata={"help": "CPUs Ray reserves for each worker actor."})
+    gpus_per_worker: float = field(default=0.0, metadata={"help": "GPUs Ray reserves for each worker actor."})
+    worker_threads: int | None = field(
+        default=None, metadata={"help": "torch threads in each worker (None: gen_threads)."}
+    )
+    checkpoint: str = field(
+        default="auto",
+        metadata={"help": "How a policy checkpoint and the task files reach the workers: path (a path on storage "
+                  "every node shares, e.g. the run directory on NFS), object_store (the driver puts the files "
+                  "into Ray's object store; workers unpack them into a local cache), auto (path on a local Ray, "
+                  "object_store on a cluster)."},
+    )
+    max_worker_restarts: int = field(
+        default=3,
+        metadata={"help": "Per unit of work: how many times a worker that died (killed, out of memory, node lost) "
+                  "is replaced and the unit redone before the stage fails."},
+    )
+
+    def __post_init__(self) -> None:
+        _check(self.num_workers >= 0, "ray.num_workers must be >= 0")
+        _check(self.cpus_per_worker > 0 and self.gpus_per_worker >= 0,
+               "ray.cpus_per_worker must be > 0 and ray.gpus_per_worker >= 0")
+        _check(self.checkpoint in ("auto", "path", "object_store"), "ray.checkpoint must be auto, path or object_store")
+        _check(self.max_worker_restarts >= 0, "ray.max_worker_restarts must be >= 0")
 
 
 @dataclass
@@ -340,6 +397,7 @@ class ITOOLConfig:
     pairs: PairsConfig = field(default_factory=PairsConfig)
     preference: PreferenceConfig = field(default_factory=PreferenceConfig)
     eval: EvalConfig = field(default_factory=EvalConfig)
+    ray: RayConfig = field(default_factory=RayConfig)
 
     def __post_init__(self) -> None:
         _check(self.rounds >= 0, "rounds must be >= 0")
@@ -365,6 +423,7 @@ SECTIONS = {
     "pairs": PairsConfig,
     "preference": PreferenceConfig,
     "eval": EvalConfig,
+    "ray": RayConfig,
 }
 
 

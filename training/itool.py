@@ -14,8 +14,9 @@ each stage writes: `training.layout`. Adding a stage: a module in `training/stag
 in `pipeline` below (docs/architecture.md shows one).
 
 Several processes (``accelerate launch --num_processes N -m training.itool ...`` or ``torchrun``):
-the training stages run data-parallel on all of them and the search is dealt out; everything else
-runs on the main process while the others wait for its DONE markers (`training.distributed`).
+the training stages run data-parallel on all of them; everything else runs on the main process
+while the others wait for its DONE markers (`training.distributed`). The generating stages
+(rollouts, search, evaluation) scale out on Ray instead: ``--ray-workers N`` (`training.workers`).
 """
 
 from __future__ import annotations
@@ -67,6 +68,9 @@ def pipeline(run: Run) -> int:
 
         write_report(layout.root)
         run.log(f"done in {run.elapsed():.0f}s; report: {layout.report}")
+        from toolenv.view import build_view
+
+        run.log(f"view: {build_view(layout.root, layout.view)}")  # `toolenv view RUN --serve` serves it
     return 0
 
 
@@ -77,6 +81,10 @@ def build_parser(p: argparse.ArgumentParser | None = None) -> argparse.ArgumentP
     p.add_argument("--smoke", action="store_true", help="tiny budgets: every stage in a few minutes")
     p.add_argument("--rounds", type=int, default=None, help="override the number of rounds")
     p.add_argument("--seed", type=int, default=None, help="override the seed")
+    p.add_argument("--ray-workers", type=int, default=None,
+                   help="Ray worker actors for rollouts, search and evaluation (ray.num_workers; 0 = none)")
+    p.add_argument("--ray-address", default=None,
+                   help="Ray cluster to join (ray.address; default $RAY_ADDRESS, else a local Ray)")
     return p
 
 
@@ -90,13 +98,21 @@ def main_args(args: argparse.Namespace) -> int:
         over["rounds"] = args.rounds
     if args.seed is not None:
         over["seed"] = args.seed
+    if args.ray_workers is not None:
+        over.setdefault("ray", {})["num_workers"] = args.ray_workers
+    if args.ray_address is not None:
+        over.setdefault("ray", {})["address"] = args.ray_address
     cfg = load_config(args.config, smoke=args.smoke, overrides=over)
     import torch
 
     if cfg.threads:
         torch.set_num_threads(cfg.threads)
     torch.manual_seed(cfg.seed)
-    return pipeline(Run(cfg))
+    run = Run(cfg)
+    try:
+        return pipeline(run)
+    finally:
+        run.close()
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -5,18 +5,19 @@
       data/                       train.jsonl, test.jsonl, [test_seen.jsonl], sft_rows.jsonl, stats.json
       model-init/                 the initial policy (built tiny model or converted pretrained model)
       sft/                        warm-up SFT policy + train_log.json
-      round-K/deficiency/         selected.json, summary.json
-      round-K/pairs/              the round's preference dataset + mcts_stats.json
-      round-K/pairs.parts/        per-process search results while a multi-process search runs
+      round-K/deficiency/         selected.json, summary.json, episodes.jsonl (rollouts step by step)
+      round-K/pairs/              the round's preference dataset + mcts_stats.json + trees.jsonl (search trees)
       round-K/policy/             the round's policy + train_log.json
       baseline/                   continued-SFT baseline policy + train_log.json
       sft-random/                 random-order warm-up policy + train_log.json
       eval/NAME/                  report.json of one evaluation (NAME: base, sft, round-K, baseline, sft-random)
+                                  + episodes.jsonl (its episodes step by step, capped)
       metrics.jsonl               one line per finished evaluation
       report.md, plots/           the run's report
+      view/                       the run's browser view (`toolenv view`, rebuilt at the end of a run)
       tensorboard/STAGE/          trainer logs when ``report_to: tensorboard``
 
-Every folder above except ``plots``, ``tensorboard`` and ``*.parts`` is a *stage*: written whole
+Every folder above except ``plots``, ``view`` and ``tensorboard`` is a *stage*: written whole
 into a temp folder and marked with a DONE file (`training.io.StageDir`). The pipeline
 (`training.itool`), the report (`training.report`) and the benchmarks build paths only through
 `RunLayout`.
@@ -58,6 +59,11 @@ class RunLayout:
     @property
     def plots(self) -> Path:
         return self.root / "plots"
+
+    @property
+    def view(self) -> Path:
+        """The browser view of the run (`toolenv.view`; index.html inside)."""
+        return self.root / "view"
 
     def tensorboard(self, stage: str) -> Path:
         return self.root / "tensorboard" / stage
@@ -120,8 +126,13 @@ class RunLayout:
     def pairs(self, k: int) -> Path:
         return self.round(k) / "pairs"
 
-    def pairs_parts(self, k: int) -> Path:
-        return self.round(k) / "pairs.parts"
+    def deficiency_episodes(self, k: int) -> Path:
+        """The round's deficiency rollouts step by step (`training.traces`)."""
+        return self.deficiency(k) / "episodes.jsonl"
+
+    def trees(self, k: int) -> Path:
+        """The round's search trees node by node (`training.traces`)."""
+        return self.pairs(k) / "trees.jsonl"
 
     def round_policy(self, k: int) -> Path:
         return self.round(k) / "policy"
@@ -140,6 +151,10 @@ class RunLayout:
 
     def eval(self, name: str) -> Path:
         return self.eval_root / name
+
+    def eval_episodes(self, name: str) -> Path:
+        """One evaluation's episodes step by step (`training.traces`)."""
+        return self.eval(name) / "episodes.jsonl"
 
     # ---------------------------------------------------------------- older runs
     def migrate(self) -> list[tuple[Path, Path]]:

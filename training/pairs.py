@@ -12,7 +12,9 @@ assistant message each, whose content is the complete turn text), ``tools`` (JSO
 provenance columns: ``task_id``, ``category``, ``turn`` (index of the agent turn),
 ``prefix`` (the shared partial turn), ``diverge_char`` (= len(prefix)), ``depth`` (node depth),
 ``chosen_value``, ``rejected_value``, ``source`` (``sibling`` | ``ground_truth``),
-``chosen_ends_turn`` / ``rejected_ends_turn`` (False only for fragment pairs, below).
+``chosen_ends_turn`` / ``rejected_ends_turn`` (False only for fragment pairs, below), ``node_id`` /
+``chosen_node`` / ``rejected_node`` (the search node and the two children compared; ``chosen_node`` is
+None for a ground-truth side: the tree records of ``round-K/pairs/trees.jsonl``, `training.traces`).
 
 ``cfg.cut == "fragment"``: both sides end with the step where they diverge (the child's fragment;
 the ground truth cut after its next step the same way the search cuts steps), as in the
@@ -118,6 +120,9 @@ def pairs_from_tree(result: SearchResult, env: Any, task: Any, cfg: PairsConfig,
             "source": source,
             "chosen_ends_turn": chosen_ends,
             "rejected_ends_turn": rejected_ends,
+            "node_id": node.id,  # the search node whose children the pair compares (round-K/pairs/trees.jsonl)
+            "chosen_node": best.id if source == "sibling" else None,
+            "rejected_node": worst.id,
         })
     # keep the pairs with the largest gaps (the clearest preferences)
     rows.sort(key=lambda r: -(r["chosen_value"] - r["rejected_value"]))
@@ -179,8 +184,10 @@ def save_pairs(rows: list[dict[str, Any]], out_dir: str) -> None:
     from datasets import Dataset
 
     cols = ["prompt", "chosen", "rejected", "tools", "task_id", "category", "turn", "prefix", "diverge_char",
-            "depth", "chosen_value", "rejected_value", "source", "chosen_ends_turn", "rejected_ends_turn"]
-    data = {c: [r.get(c, True) if c.endswith("_ends_turn") else r[c] for r in rows] for c in cols}
+            "depth", "chosen_value", "rejected_value", "source", "chosen_ends_turn", "rejected_ends_turn",
+            "node_id", "chosen_node", "rejected_node"]
+    data = {c: [r.get(c, True) if c.endswith("_ends_turn") else r.get(c) if c.endswith("node") or c == "node_id"
+                else r[c] for r in rows] for c in cols}
     for c in ("prompt", "chosen", "rejected"):
         data[c] = [[trl_message(m, fixed_keys=True) for m in msgs] for msgs in data[c]]
     Dataset.from_dict(data).save_to_disk(out_dir)

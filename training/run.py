@@ -38,6 +38,7 @@ class Run:
         self._train_tasks: list[Any] | None = None
         self._examples: list[dict[str, Any]] | None = None
         self._rows: list[dict[str, Any]] | None = None
+        self._generator: Any = None
 
     def elapsed(self) -> float:
         return time.time() - self.t0
@@ -83,6 +84,21 @@ class Run:
         return info
 
     # ------------------------------------------------------------------ loaded once per run
+    def generator(self) -> Any:
+        """Where the generating stages play their units (`training.workers`): this process, or the
+        run's Ray workers (started on first use, kept until `close`)."""
+        if self._generator is None:
+            from training.workers import generator
+
+            self._generator = generator(self.cfg)
+        return self._generator
+
+    def close(self) -> None:
+        """Stop the run's Ray workers, if any."""
+        if self._generator is not None:
+            self._generator.close()
+            self._generator = None
+
     def env_kwargs(self, split: str) -> dict[str, Any]:
         """``gym.make`` arguments for a task split of the run (``train``, ``test``, ``test_seen``)."""
         from training.data import env_kwargs

@@ -104,3 +104,15 @@ def test_completion_loss_equals_the_models_loss(smoke_run):
     assert 0 < left < n_all and not model.get_input_embeddings().weight.requires_grad
     with pytest.raises(ValueError, match="freeze"):
         freeze_bottom(load_model(smoke_run / "sft"), 99)
+
+
+def test_ray_scale_measures_the_workers_side_by_side(smoke_run):
+    pytest.importorskip("ray")
+    proc = _py("benchmarks/ray_scale.py", "--run", str(smoke_run), "--workers", "1", "--episodes", "2", "--trees", "1")
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    rows = json.loads(proc.stdout.strip().splitlines()[-1])
+    assert [r["workers"] for r in rows] == [0, 1]
+    # the same work in both places: the same episodes, agent steps and search expansions
+    assert rows[0]["episodes"] == rows[1]["episodes"] == 2
+    assert rows[0]["agent_steps"] == rows[1]["agent_steps"] and rows[0]["expansions"] == rows[1]["expansions"] > 0
+    assert "| 1 Ray worker |" in proc.stdout

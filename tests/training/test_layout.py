@@ -20,7 +20,6 @@ def _finished(path, name="x.json", text="{}"):
 def test_layout_nests_a_round_in_one_folder(tmp_path):
     lay = RunLayout(tmp_path)
     assert lay.deficiency(2).parent == lay.pairs(2).parent == lay.round_policy(2).parent == tmp_path / "round-2"
-    assert lay.pairs_parts(2) == tmp_path / "round-2" / "pairs.parts"
     assert lay.tasks("test_seen") == tmp_path / "data" / "test_seen.jsonl"
     with pytest.raises(ValueError, match="unknown task split 'dev'"):
         lay.tasks("dev")

@@ -31,6 +31,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--agent-option", action="append", type=key_value, default=[], metavar="KEY=VALUE",
                    help="agent constructor option (JSON value), e.g. temperature=0.7")
     p.add_argument("--out", type=output_file, default=None, help="write the JSON report here")
+    p.add_argument("--trajectories", type=output_file, default=None, metavar="FILE",
+                   help="also write every episode step by step to this JSONL (raw actions, parsed calls, responses, "
+                        "rewards, deficiency codes, ground truth; `toolenv view FILE` shows it)")
     p.add_argument("--no-progress", action="store_true")
 
 
@@ -121,9 +124,22 @@ def run(args: argparse.Namespace) -> int:
         if not options:
             raise
         raise UsageError(f"--agent-option: {e}") from None
+    traced = bool(args.trajectories)
     report = evaluate(agent, env_kwargs_from_args(args), episodes=args.episodes, seed=args.seed,
-                      batch_size=args.batch_size, trials=args.trials, progress=not args.no_progress)
+                      batch_size=args.batch_size, trials=args.trials, progress=not args.no_progress,
+                      return_episodes=traced, trace=traced)
     print(format_report(report))
+    if traced:
+        import os
+
+        from toolenv.view.traces import write_trajectories
+
+        n = write_trajectories(args.trajectories, report.pop("episode_records"), set=args.suite or "tasks",
+                               stage=report["agent"])
+        if args.out:  # the report names its trajectories, so `toolenv view REPORT` finds them
+            report["trajectories"] = os.path.relpath(Path(args.trajectories).absolute(),
+                                                     Path(args.out).absolute().parent)
+        print(f"{n} trajectories written to {args.trajectories}")
     if args.out:
         Path(args.out).parent.mkdir(parents=True, exist_ok=True)
         Path(args.out).write_text(json.dumps(report, indent=2) + "\n")

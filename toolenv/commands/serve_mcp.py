@@ -47,7 +47,8 @@ def run(args: argparse.Namespace) -> int:
     # the mcp extra: a missing package is one line naming it (toolenv.cli); imported before any work
     import mcp.server.lowlevel  # noqa: F401
 
-    from toolenv.mcp_server import WorldSessions, bind, build_server, log, serve_http, serve_stdio, specs_label
+    from toolenv.mcp_server import WorldSessions, build_server, log, serve_http, serve_stdio, specs_label
+    from toolenv.net import bind
 
     cats = check_categories(args.categories)
     if args.transport == "stdio" and (args.host is not None or args.port is not None):

@@ -1,6 +1,7 @@
 """Stage: evaluate a policy -> ``eval/NAME/report.json`` (held-out tasks, the held-out set on
 training templates when the run has one, and the BFCL suites where ``eval.bfcl_stages`` asks),
-then rebuild ``metrics.jsonl``. Only the main process evaluates; nothing downstream waits."""
+with its episodes step by step in ``episodes.jsonl`` (`training.traces`), then rebuild
+``metrics.jsonl``. Only the main process evaluates; nothing downstream waits."""
 
 from __future__ import annotations
 
@@ -21,25 +22,31 @@ def evaluate(run, name: str, policy_dir: Path, stage: str, rnd: int) -> dict[str
 
     def write(tmp: Path) -> None:
         from training.evaluate import evaluate_policy
-        from training.run import threads
 
-        model, tok = run.load(policy_dir)
-        run.log(f"eval {name}: held-out tasks")
-        with threads(cfg.gen_threads):
-            rep.update(evaluate_policy(model, tok, run.env_kwargs("test"), cfg.eval, seed=cfg.seed + 17))
-            if run.layout.test_seen_tasks.exists():  # second held-out set: training templates, new values/worlds
-                seen = evaluate_policy(model, tok, run.env_kwargs("test_seen"), cfg.eval, seed=cfg.seed + 19)
-                rep["seen_templates"] = {k: seen[k] for k in SEEN_KEYS if k in seen}
-            if cfg.eval.bfcl_suites and bfcl_here(cfg, stage, rnd):  # real external data, official scoring
-                from training.evaluate import bfcl_data_dir, evaluate_bfcl
+        gen = run.generator()
+        run.log(f"eval {name}: held-out tasks" + (f" on {gen.workers} Ray workers" if gen.workers else ""))
+        from training.traces import pop_episodes, write_eval_episodes
 
-                data_dir = bfcl_data_dir(cfg.eval)
-                if data_dir is None:
-                    run.log(f"eval {name}: BFCL data not found; skipping {cfg.eval.bfcl_suites}")
-                else:
-                    rep["bfcl"] = evaluate_bfcl(model, tok, cfg.eval, data_dir, seed=cfg.seed + 23)
+        trace = cfg.eval.trace_max_episodes > 0  # episodes step by step for `toolenv view`
+        rep.update(evaluate_policy(gen, policy_dir, run.env_kwargs("test"), cfg.eval, seed=cfg.seed + 17, trace=trace))
+        episodes = {"test": pop_episodes(rep)}
+        if run.layout.test_seen_tasks.exists():  # second held-out set: training templates, new values/worlds
+            seen = evaluate_policy(gen, policy_dir, run.env_kwargs("test_seen"), cfg.eval, seed=cfg.seed + 19,
+                                   trace=trace)
+            episodes["test_seen"] = pop_episodes(seen)
+            rep["seen_templates"] = {k: seen[k] for k in SEEN_KEYS if k in seen}
+        if cfg.eval.bfcl_suites and bfcl_here(cfg, stage, rnd):  # real external data, official scoring
+            from training.evaluate import bfcl_data_dir, evaluate_bfcl
+
+            data_dir = bfcl_data_dir(cfg.eval)
+            if data_dir is None:
+                run.log(f"eval {name}: BFCL data not found; skipping {cfg.eval.bfcl_suites}")
+            else:
+                rep["bfcl"] = evaluate_bfcl(gen, policy_dir, cfg.eval, data_dir, seed=cfg.seed + 23, trace=trace)
+                episodes.update((suite, pop_episodes(b)) for suite, b in rep["bfcl"].items())
         rep.update(stage=stage, round=rnd, name=name, policy=str(policy_dir))
         atomic_write_json(tmp / "report.json", rep)
+        write_eval_episodes(tmp / run.layout.eval_episodes(name).name, episodes, cfg.eval.trace_max_episodes, name)
 
     if not run.produce(path, write, others="skip"):
         return {}
