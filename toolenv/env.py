@@ -24,6 +24,23 @@ MAX_STORED_CONTENT = 4096
 _TASK_POOL_CACHE: dict[tuple, list[Task]] = {}
 
 
+#: one copy of a Text space's character tables per charset: Gymnasium builds a frozenset, a tuple and
+#: a dict of numpy ints per space (~15 KiB), which made up ~40% of an idle env's memory
+_CHARSET_TABLES: dict[str, tuple] = {}
+
+
+def _shared_charset(space: spaces.Text) -> spaces.Text:
+    """Point ``space`` at the process-wide copy of its (read-only) character tables."""
+    try:
+        parts = (space._char_set, space._char_list, space._char_index, space._char_str)
+    except AttributeError:  # another Gymnasium layout: keep the space's own tables
+        return space
+    shared = _CHARSET_TABLES.setdefault(space._char_str, parts)
+    if shared[1] == parts[1]:  # same characters in the same order
+        space._char_set, space._char_list, space._char_index, space._char_str = shared
+    return space
+
+
 class ObservationText(spaces.Text):
     """`spaces.Text` that also travels through `AsyncVectorEnv`'s shared memory.
 
@@ -186,13 +203,17 @@ class ToolUseEnv(gym.Env):
         self.suite = self._make_suite(tool_specs, tasks, suite, data_dir, num_tasks, categories,
                                       seed if synth_seed is None else synth_seed, reward_config, expert_style,
                                       spec_limits)
-        self.action_space = spaces.Text(max_length=MAX_ACTION_CHARS, charset=string.printable)
-        self.observation_space = ObservationText(max_length=MAX_OBSERVATION_CHARS, min_length=2, charset=string.printable)
+        self.action_space = _shared_charset(spaces.Text(max_length=MAX_ACTION_CHARS, charset=string.printable))
+        self.observation_space = _shared_charset(ObservationText(max_length=MAX_OBSERVATION_CHARS, min_length=2,
+                                                                 charset=string.printable))
         self._default_seed = seed
         self._episode: Episode | None = None
         self._tool_view: Any | None = None
         self._interceptor: Any | None = None
         self._tools_json_cache: dict[tuple[str, ...], str] = {}
+        #: id(task) -> (task, its encoded opening messages, its default step limit): tasks are data
+        #: that the env does not change; the entry holds the task, so its id is not reused
+        self._task_cache: dict[int, tuple[Task, tuple[str, ...], int]] = {}
         self._msgs: list[str] = []
         self._tools_json = "[]"
         self._steps = 0
@@ -288,11 +309,17 @@ class ToolUseEnv(gym.Env):
                 tools = self._tool_view.tools(tools)
             tj = self._tools_json_cache[key] = encode_message(tools)  # type: ignore[arg-type]
         self._tools_json = tj
-        self._msgs = [encode_message(m) for m in task.messages]
+        entry = self._task_cache.get(id(task))
+        if entry is None or entry[0] is not task:
+            if len(self._task_cache) >= 1024:  # a suite may hand out fresh Task objects: stay small
+                self._task_cache.clear()
+            entry = self._task_cache[id(task)] = (task, tuple(encode_message(m) for m in task.messages),
+                                                  max(12, 4 * len(task.turns) + 2 * task.num_calls))
+        self._msgs = list(entry[1])
         self._steps = 0
         self._n_calls = 0
         self._done = False
-        self._limit = self.max_steps or max(12, 4 * len(task.turns) + 2 * task.num_calls)
+        self._limit = self.max_steps or entry[2]
         return self._observation(), self._info([], [])
 
     def step(self, action: Any) -> tuple[str, float, bool, bool, dict[str, Any]]:
@@ -304,9 +331,11 @@ class ToolUseEnv(gym.Env):
         if self._tool_view is not None and parsed.kind == "calls":
             for c in parsed.calls:
                 c.name, c.arguments = self._tool_view.to_canonical(c.name, c.arguments)
-        call_ids = [f"call_{self._n_calls + i}" for i in range(len(parsed.calls))]
-        self._n_calls += len(call_ids)
-        self._msgs.append(encode_message(self._assistant_message(parsed, call_ids)))
+        n0 = self._n_calls
+        call_ids = [f"call_{n0 + i}" for i in range(len(parsed.calls))] if parsed.calls else []
+        self._n_calls = n0 + len(call_ids)
+        msgs = self._msgs
+        msgs.append(encode_message(self._assistant_message(parsed, call_ids)))
         try:
             out = self._episode.step(parsed, call_ids)
         except Exception as e:  # noqa: BLE001 - a suite bug must not crash a training run
@@ -316,7 +345,7 @@ class ToolUseEnv(gym.Env):
         if self._tool_view is not None:  # tool results must not reveal the canonical names
             messages = [{**m, "name": self._tool_view.from_canonical(m["name"], {})[0]} if m.get("role") == "tool"
                         and "name" in m else m for m in messages]
-        self._msgs.extend(encode_message(m) for m in messages)
+        msgs += [encode_message(m) for m in messages]
         if out.tools_changed:  # e.g. BFCL miss_func: withheld functions offered from their turn on
             tools = self._episode.tools()
             if self._tool_view is not None:

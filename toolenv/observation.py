@@ -12,7 +12,14 @@ from __future__ import annotations
 import json
 import math
 import sys
+from json.encoder import encode_basestring as _encode_str
+from json.encoder import encode_basestring_ascii as _encode_ascii
 from typing import Any
+
+try:
+    from _json import make_encoder as _c_make_encoder
+except ImportError:  # pragma: no cover
+    _c_make_encoder = None
 
 #: the largest magnitude a JSON number may have here: what an IEEE double holds (~1.8e308)
 MAX_JSON_NUMBER = int(sys.float_info.max)
@@ -115,9 +122,53 @@ def strict_dumps(obj: Any, **kwargs: Any) -> str:
         return json.dumps(to_strict(obj), allow_nan=False, **kwargs)
 
 
+def _no_default(o: Any) -> Any:
+    raise TypeError(f"Object of type {o.__class__.__name__} is not JSON serializable")
+
+
+def fast_dumps(*, ensure_ascii: bool = True, separators: tuple[str, str] = (", ", ": "), sort_keys: bool = False,
+               default: Any = None, fallback: bool = True) -> Any:
+    """A ``dumps(obj) -> str`` equal to ``strict_dumps(obj, ensure_ascii=..., separators=...,
+    sort_keys=..., default=...)`` byte for byte, for the env's hot paths.
+
+    ``json.dumps`` builds a `json.JSONEncoder` and then a C encoder (``c_make_encoder``) on every
+    call; this builds the C encoder once. Same encoder, same string escaping, same ``float.__repr__``,
+    same refusal of NaN/Infinity, so the same bytes. The one difference is circular-reference
+    detection (off here: a cycle ends in RecursionError instead of ValueError); either error takes
+    `strict_dumps`' path, which rewrites the value with `to_strict` (depth-capped). Where the
+    interpreter has no C encoder this is `strict_dumps` itself. ``fallback=False``: a value strict
+    JSON cannot carry raises (ValueError, TypeError or RecursionError) instead."""
+    kwargs = {"ensure_ascii": ensure_ascii, "separators": separators, "sort_keys": sort_keys}
+    if default is not None:
+        kwargs["default"] = default
+    if _c_make_encoder is None:  # pragma: no cover - CPython always has it
+        if not fallback:
+            return lambda obj: json.dumps(obj, allow_nan=False, **kwargs)
+        return lambda obj: strict_dumps(obj, **kwargs)
+    item_sep, key_sep = separators
+    encode = _c_make_encoder(None, default if default is not None else _no_default,
+                             _encode_ascii if ensure_ascii else _encode_str, None, key_sep, item_sep, sort_keys,
+                             False, False)
+    join = "".join
+    if not fallback:
+        return lambda obj: join(encode(obj, 0))
+
+    def dumps(obj: Any) -> str:
+        try:
+            return join(encode(obj, 0))
+        except (ValueError, TypeError, RecursionError):
+            return strict_dumps(obj, **kwargs)
+
+    return dumps
+
+
+#: strict ASCII JSON with json.dumps' default separators: messages and tool responses (`encode_message`)
+ascii_dumps = fast_dumps()
+
+
 def encode_message(message: dict[str, Any]) -> str:
     """One message as strict ASCII JSON (the env caches these fragments)."""
-    return strict_dumps(message, ensure_ascii=True, separators=(", ", ": "))
+    return ascii_dumps(message)
 
 
 def build_observation(tools_json: str, message_jsons: list[str]) -> str:

@@ -112,6 +112,15 @@ def _depth_ok(obj: Any, depth: int = 0) -> bool:
 #: text in which an unrepresentable number could be written (NaN / Infinity, an exponent of 3+ digits,
 #: 200+ digits in a row): only then are a call's arguments walked (`_strict_value`)
 _NUMBER_HINT_RE = re.compile(r"NaN|Infinity|[eE][+-]?[0-9_]{3}|[0-9a-fA-F_]{200}")
+_EXPONENT_RE = re.compile(r"[eE][+-]?[0-9_]{3}")
+_DIGIT_RUN_RE = re.compile(r"[0-9a-fA-F_]{200}")
+
+
+def _number_hint(text: str) -> bool:
+    """``_NUMBER_HINT_RE.search(text) is not None``, alternative by alternative (2-3x faster: the
+    literals by substring search, the 200-digit run only in text that long)."""
+    return ("NaN" in text or "Infinity" in text or _EXPONENT_RE.search(text) is not None
+            or (len(text) >= 200 and _DIGIT_RUN_RE.search(text) is not None))
 
 
 def _nesting_possible(text: str) -> bool:
@@ -145,7 +154,7 @@ def _call_from_obj(obj: Any, hint: bool = True) -> Call:
             raise ParseError(f"arguments of {name!r} are not valid JSON: {type(e).__name__}") from None
         if isinstance(args, dict) and _nesting_possible(text) and not _depth_ok(args, 1):
             raise ParseError("JSON nested too deeply")
-        hint = _NUMBER_HINT_RE.search(text) is not None
+        hint = _number_hint(text)
     if args is None:
         args = {}
     if not isinstance(args, dict):
@@ -165,7 +174,7 @@ def _calls_from_json(text: str) -> list[Call]:
     items = obj if isinstance(obj, list) else [obj]
     if len(items) > MAX_CALLS:
         raise ParseError(f"more than {MAX_CALLS} calls in one action")
-    hint = _NUMBER_HINT_RE.search(text) is not None
+    hint = _number_hint(text)
     return [_call_from_obj(o, hint) for o in items]
 
 
@@ -262,11 +271,13 @@ def _calls_from_python(text: str) -> list[Call]:
                 raise ParseError("**kwargs is not allowed")
             args[kw.arg] = _literal(kw.value)
         calls.append(Call(name=_dotted(el.func), arguments=args))
-    hint = _NUMBER_HINT_RE.search(src) is not None
+    hint = _number_hint(src)
     return [_checked(c, hint) for c in calls]
 
 
 def _strip_fence(text: str) -> str:
+    if not text.startswith("```"):  # what `_FENCE_RE` needs to match at all
+        return text
     m = _FENCE_RE.match(text)
     return m.group(1).strip() if m else text
 
@@ -283,28 +294,43 @@ def parse_action(text: Any) -> ParsedAction:
         return ParsedAction("error", error=f"action must be text, got {type(text).__name__}")
     if len(text) > MAX_ACTION_CHARS:
         return ParsedAction("error", text=text[:200], error=f"action longer than {MAX_ACTION_CHARS} characters")
+    enabled = gc.isenabled()  # `gc_paused`, inline (this is the env's hot path)
+    gc.disable()
     try:
-        with gc_paused():
-            parsed = _parse(text)
+        parsed = _parse(text)
     except ParseError as e:
         parsed = ParsedAction("error", text=text, error=str(e))
     except (RecursionError, MemoryError):
         parsed = ParsedAction("error", text=text, error="action nested too deeply")
+    finally:
+        if enabled:
+            gc.enable()
     parsed.raw = text
     return parsed
 
 
 def _parse(text: str) -> ParsedAction:
     if "<tool_call>" in text:
-        blocks = _TOOL_CALL_RE.findall(text)
+        # the blocks of `_TOOL_CALL_RE` found with str.find (the regex's lazy scan costs ~2 us an action):
+        # from each "<tool_call>" to the next "</tool_call>", or to the end (both are stripped, so the
+        # regex's "$" before a final newline makes no difference); `rest` is what re.sub("") leaves
         calls: list[Call] = []
-        for b in blocks:
-            b = _strip_fence(b.strip())
+        rest: list[str] = []
+        end = 0
+        while True:
+            start = text.find("<tool_call>", end)
+            if start < 0:
+                break
+            rest.append(text[end:start])
+            body = start + 11
+            close = text.find("</tool_call>", body)
+            block, end = (text[body:], len(text)) if close < 0 else (text[body:close], close + 12)
+            b = _strip_fence(block.strip())
             if not b:
                 raise ParseError("empty <tool_call> block")
             calls.extend(_calls_from_json(b))
-        outside = _TOOL_CALL_RE.sub("", text).strip()
-        return _finish(calls, outside, "hermes")
+        rest.append(text[end:])
+        return _finish(calls, "".join(rest).strip(), "hermes")
     stripped = _strip_fence(text.strip())
     if stripped.startswith("{"):
         return _finish(_calls_from_json(stripped), "", "json")

@@ -200,6 +200,22 @@ def step_reward(cfg: RewardConfig, *, calls: Sequence[CallFacts] = (), penalised
     return RewardParts(credit, penalty, bonus)
 
 
+def step_total(cfg: RewardConfig, *, calls: Sequence[CallFacts] = (), penalised: Iterable[str] = (),
+               answered: bool = False, success: float = 0.0) -> float:
+    """``step_reward(cfg, ...).total`` without building the `RewardParts` (the env's hot path): the
+    same operations in the same order, so the same float."""
+    penalty = 0.0
+    for code in penalised:
+        name = PENALTY_FIELD.get(code)
+        penalty += getattr(cfg, name) if name is not None else 0.0
+    if calls:
+        credit = sum(call_credit(c, cfg) for c in calls) / len(calls)
+    else:
+        credit = cfg.answer_weight if answered else 0.0
+    bonus = cfg.success_bonus * success if success else 0.0
+    return credit + penalty + bonus
+
+
 def resolve_reward_config(given: RewardConfig | Mapping[str, Any] | None, *, suite: str,
                           defaults: RewardConfig | None = None, applicable: Iterable[str] | None = None) -> RewardConfig:
     """The `RewardConfig` a suite runs with (``gym.make(..., reward_config=given)``).

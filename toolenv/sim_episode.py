@@ -7,16 +7,43 @@ import warnings
 from typing import Any, Callable, Sequence
 
 from toolenv.episode import Episode, StepOutcome, Suite
-from toolenv.observation import strict_dumps
+from toolenv.observation import ascii_dumps
 from toolenv.parse import Call, ParsedAction, render_calls
-from toolenv.reward import ArgMatch, CallFacts, RewardConfig, match_arguments, step_reward
+from toolenv.reward import ArgMatch, CallFacts, RewardConfig, match_arguments, step_total
 from toolenv.simulator import (WORLD_VERSION, World, argument_error, canonical_json, error_response, number_error,
-                               stable_seed)
+                               response_text, stable_seed)
 from toolenv.spec import ToolRegistry
 from toolenv.tasks import GTCall, Task
 
 CallInterceptor = Callable[[str, dict, int, random.Random], "dict | str | None"]
 DEFAULT_ANSWER = "I have completed your request."
+_MEMO_LIMIT = 50_000
+#: `match_arguments` results for ground-truth calls without ``$ref`` (a pure function of the call's
+#: canonical arguments then), by (id(gt call), id(reward config), canonical arguments); the entry
+#: holds both objects, so their ids are not reused while it lives
+_MATCHES: dict[tuple[int, int, str], tuple[GTCall, RewardConfig, ArgMatch]] = {}
+#: id(gt call) -> (gt call, whether its arguments hold a ``$ref``)
+_HAS_REF: dict[int, tuple[GTCall, bool]] = {}
+#: `CallFacts` are immutable: one object per (executed ok, expected tool, argument credit)
+_FACTS: dict[tuple[bool, bool, float], CallFacts] = {}
+
+
+def _has_ref(v: Any) -> bool:
+    if isinstance(v, dict):
+        return "$ref" in v or any(_has_ref(x) for x in v.values())
+    if isinstance(v, list):
+        return any(_has_ref(x) for x in v)
+    return False
+
+
+def _executed_facts(executed_ok: bool, expected: bool, arg_credit: float) -> CallFacts:
+    key = (executed_ok, expected, arg_credit)
+    f = _FACTS.get(key)
+    if f is None:
+        if len(_FACTS) > 1024:
+            _FACTS.clear()
+        f = _FACTS[key] = CallFacts(executed_ok=executed_ok, expected_tool=expected, arg_credit=arg_credit)
+    return f
 
 
 def resolve_ref(ref: str, results: dict[str, Any]) -> Any:
@@ -84,6 +111,7 @@ class SimSuite(Suite):
         self.reward = reward or RewardConfig()
         self.expert_style = expert_style
         self._tools_cache: dict[tuple[str, ...], list[dict[str, Any]]] = {}
+        self._offered: dict[tuple[str, ...], frozenset[str]] = {}
         self._replay_hash: dict[str, str] = {}
 
     def __len__(self) -> int:
@@ -101,6 +129,13 @@ class SimSuite(Suite):
 
     def episode(self, task: Task, seed: int) -> "SimEpisode":
         return SimEpisode(self, task, seed)
+
+    def offered_names(self, task: Task) -> frozenset[str]:
+        key = tuple(task.tools)
+        names = self._offered.get(key)
+        if names is None:
+            names = self._offered[key] = frozenset(key)
+        return names
 
     def replay_hash(self, task: Task) -> str:
         """State hash after replaying the ground truth on a fresh world (cached per task)."""
@@ -124,7 +159,7 @@ class SimEpisode(Episode):
         self.seed = int(seed)
         self.cfg = suite.reward
         self.world = World(suite.registry, task.seed)
-        self.offered = frozenset(task.tools)
+        self.offered = suite.offered_names(task)
         self.interceptor: CallInterceptor | None = None
         self.turn = 0
         self.pending: list[list[GTCall]] = [list(s) for s in task.turns[0].steps]
@@ -195,7 +230,7 @@ class SimEpisode(Episode):
         if self.turn < len(self.task.turns):
             nxt = self.task.turns[self.turn]
             self.pending = [list(s) for s in nxt.steps]
-            reward = step_reward(self.cfg, penalised=penalised, answered=not missing).total
+            reward = step_total(self.cfg, penalised=penalised, answered=not missing)
             return StepOutcome([{"role": "user", "content": nxt.user}], reward, False, defs)
         self.pending = []
         return self._finish([], defs, {}, penalised=penalised, answered=not missing)
@@ -212,10 +247,10 @@ class SimEpisode(Episode):
             if self.suite.replay_hash(self.task) != self.world.state_hash():
                 success = False
                 defs = defs + ["state:mismatch"]
-        reward = step_reward(self.cfg, penalised=penalised, answered=answered, success=float(success)).total
+        reward = step_total(self.cfg, penalised=penalised, answered=answered, success=float(success))
         return StepOutcome(messages, reward, True, defs, {**info, "success": success})
 
-    def _find(self, name: str, args: dict[str, Any]) -> tuple[GTCall | None, int, ArgMatch | None]:
+    def _find(self, name: str, args: dict[str, Any], argjson: str | None = None) -> tuple[GTCall | None, int, ArgMatch | None]:
         """The pending ground-truth call this call answers: an exact match in any pending step,
         else the best partial match in the earliest step that calls the same tool."""
         best: tuple[GTCall, int, ArgMatch] | None = None
@@ -223,18 +258,39 @@ class SimEpisode(Episode):
             for gt in step:
                 if gt.name != name:
                     continue
-                m = match_arguments(args, gt.arguments, self.cfg, self._resolver)
+                m = self._match(args, gt, argjson)
                 if m.exact:
                     return gt, si, m
                 if best is None or (si == best[1] and m.credit > best[2].credit):
                     best = (gt, si, m)
         return best if best is not None else (None, -1, None)
 
+    def _match(self, args: dict[str, Any], gt: GTCall, argjson: str | None) -> ArgMatch:
+        """`match_arguments` (memoised for ground-truth calls without ``$ref``: parsed arguments are
+        plain JSON values, which their canonical JSON stands for)."""
+        entry = _HAS_REF.get(id(gt))
+        if entry is None or entry[0] is not gt:
+            if len(_HAS_REF) > _MEMO_LIMIT:
+                _HAS_REF.clear()
+            entry = _HAS_REF[id(gt)] = (gt, _has_ref(gt.arguments))
+        if entry[1] or argjson is None:
+            return match_arguments(args, gt.arguments, self.cfg, self._resolver)
+        key = (id(gt), id(self.cfg), argjson)
+        hit = _MATCHES.get(key)
+        if hit is not None and hit[0] is gt and hit[1] is self.cfg:
+            return hit[2]
+        m = match_arguments(args, gt.arguments, self.cfg, self._resolver)
+        if len(argjson) <= 2048:
+            if len(_MATCHES) > _MEMO_LIMIT:
+                _MATCHES.clear()
+            _MATCHES[key] = (gt, self.cfg, m)
+        return m
+
     def _resolver(self, ref: str) -> Any:
         return resolve_ref(ref, self.results)
 
     def _step_calls(self, action: ParsedAction, call_ids: list[str]) -> StepOutcome:
-        """Run each call (`_run_call`), then score the step with `step_reward`."""
+        """Run each call (`_run_call`), then score the step with `step_total` (`step_reward`'s total)."""
         defs: list[str] = []
         penalised: list[str] = []
         if not self.task.turns[self.turn].steps:
@@ -248,9 +304,10 @@ class SimEpisode(Episode):
             facts.append(fact)
             defs.extend(call_defs)
             penalised.extend(call_penalised)
-            content = response if isinstance(response, str) else strict_dumps(response, ensure_ascii=True)
+            content = (response if isinstance(response, str)  # an interceptor's reply may be any object: encoded afresh
+                       else ascii_dumps(response) if fact.fault else response_text(response))
             messages.append({"role": "tool", "tool_call_id": cid, "name": call.name, "content": content})
-        reward = step_reward(self.cfg, calls=facts, penalised=penalised).total
+        reward = step_total(self.cfg, calls=facts, penalised=penalised)
         return StepOutcome(messages, reward, False, defs)
 
     def _run_call(self, call: Call) -> tuple[Any, CallFacts, list[str], list[str]]:
@@ -274,7 +331,7 @@ class SimEpisode(Episode):
             faulty = self.interceptor(name, args, self.n_calls, rng)
         if faulty is not None:  # the API failed: no credit, the agent should retry or report
             return faulty, CallFacts(fault=True), ["exec:fault"], []
-        gt, si, m = self._find(name, args)
+        gt, si, m = self._find(name, args, argjson)
         expected = gt is not None and m is not None
         arg_credit = m.credit if m is not None else 0.0
         bad = number_error(tool, getattr(call, "invalid", ()), args) or argument_error(tool, args, argjson)
@@ -283,7 +340,7 @@ class SimEpisode(Episode):
             self._violate(code)
             return response, CallFacts(schema_ok=False, expected_tool=expected, arg_credit=arg_credit), [code], [code]
         response, exec_def = self.world.execute(tool, args, argjson)
-        fact = CallFacts(executed_ok=exec_def is None, expected_tool=expected, arg_credit=arg_credit)
+        fact = _executed_facts(exec_def is None, expected, arg_credit)
         defs = [exec_def] if exec_def else []
         if expected and m.exact:  # completes a ground-truth call
             self.pending[si].remove(gt)

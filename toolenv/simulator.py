@@ -25,7 +25,7 @@ from typing import Any
 
 from jsonschema import Draft202012Validator
 
-from toolenv.observation import strict_dumps
+from toolenv.observation import ascii_dumps, fast_dumps
 from toolenv.spec import Collection, ToolRegistry, ToolSpec
 from toolenv.values import ValueGenerator
 
@@ -39,6 +39,18 @@ _SCHEMA_KEYS: dict[int, tuple[Any, str]] = {}
 # cache them so replaying a task (the common case in RL) does not regenerate them.
 _INITIAL_CACHE: dict[tuple, dict[str, dict[str, Any]]] = {}
 _RESPONSE_CACHE: dict[tuple, dict[str, Any]] = {}
+#: responses of calls that read or change one record (read, update, delete, create), by (registry,
+#: tool, world seed, the arguments as ordered JSON, the record object / the create count): a pure
+#: function of those because records are never mutated in place (updates replace them), so the
+#: object stands for its content (the entry holds it, so its id is not reused). Replayed tasks
+#: (RL rollouts, search) then skip value generation and seeding; a create hit still checks that
+#: its id is free in this world.
+_STATEFUL_CACHE: dict[tuple, tuple] = {}
+_STATEFUL_CACHE_LIMIT = 20_000
+#: id(response) -> (response, its `ascii_dumps` text), for `response_text`
+_RESPONSE_TEXT: dict[int, tuple[Any, str]] = {}
+_RESPONSE_TEXT_MAX_CHARS = 32 << 20  # the texts held, in all (cleared beyond)
+_response_text_chars = 0
 _CACHE_LIMIT = 50_000
 #: calls whose canonical arguments are longer than this are not memoised: a noisy or hostile agent's
 #: unique 30 KB arguments would otherwise fill the caches (GBs, and a heap the collector must scan)
@@ -60,22 +72,50 @@ def stable_seed(*parts: Any) -> int:
     return zlib.crc32("|".join(map(str, parts)).encode("utf-8", "surrogatepass"))
 
 
-def canonical_json(obj: Any) -> str:
-    """Sorted, compact, strict ASCII JSON (unrepresentable numbers as their `shown_number` text)."""
-    return strict_dumps(obj, sort_keys=True, ensure_ascii=True, separators=(",", ":"), default=str)
+#: Sorted, compact, strict ASCII JSON (unrepresentable numbers as their `shown_number` text): equal
+#: to ``strict_dumps(obj, sort_keys=True, ensure_ascii=True, separators=(",", ":"), default=str)``
+canonical_json = fast_dumps(sort_keys=True, ensure_ascii=True, separators=(",", ":"), default=str)
+#: the arguments as JSON in their own key order (a cache key: equal text, equal values and order);
+#: raises on what strict JSON cannot carry (such calls are not memoised)
+_ordered_json = fast_dumps(fallback=False)
+#: `World.state_hash` of a world nobody changed
+EMPTY_STATE_HASH = hashlib.blake2b(canonical_json({}).encode(), digest_size=12).hexdigest()
+
+
+def response_text(response: Any) -> str:
+    """A tool response as the tool message's content (`ascii_dumps`), remembered per response object:
+    memoised responses are the same object every time they are served, and responses are never
+    changed once made, so each is encoded once (the entry holds the object, so its id is not reused)."""
+    entry = _RESPONSE_TEXT.get(id(response))
+    if entry is not None and entry[0] is response:
+        return entry[1]
+    global _response_text_chars
+    text = ascii_dumps(response)
+    if len(text) <= 16_384:
+        if len(_RESPONSE_TEXT) >= _STATEFUL_CACHE_LIMIT or _response_text_chars > _RESPONSE_TEXT_MAX_CHARS:
+            _RESPONSE_TEXT.clear()
+            _response_text_chars = 0
+        _RESPONSE_TEXT[id(response)] = (response, text)
+        _response_text_chars += len(text)
+    return text
+
+
+def _schema_key(schema: dict[str, Any]) -> str:
+    """The schema's content key (computed once per schema object; schemas are not mutated once loaded)."""
+    entry = _SCHEMA_KEYS.get(id(schema))
+    if entry is not None and entry[0] is schema:
+        return entry[1]
+    if len(_SCHEMA_KEYS) > _CACHE_LIMIT:
+        _SCHEMA_KEYS.clear()
+    key = canonical_json(schema)
+    _SCHEMA_KEYS[id(schema)] = (schema, key)
+    return key
 
 
 def validator_for(schema: dict[str, Any]) -> Draft202012Validator:
     """The (cached) validator for a schema, keyed by the schema's content (schemas are not mutated
     once loaded: the content key is computed once per schema object)."""
-    entry = _SCHEMA_KEYS.get(id(schema))
-    if entry is not None and entry[0] is schema:
-        key = entry[1]
-    else:
-        if len(_SCHEMA_KEYS) > _CACHE_LIMIT:
-            _SCHEMA_KEYS.clear()
-        key = canonical_json(schema)
-        _SCHEMA_KEYS[id(schema)] = (schema, key)
+    key = _schema_key(schema)
     v = _VALIDATORS.get(key)
     if v is None:
         if len(_VALIDATORS) > _CACHE_LIMIT:
@@ -101,7 +141,8 @@ def not_found(coll: Collection, rid: Any, field: str) -> dict[str, Any]:
 
 def argument_error(tool: ToolSpec, arguments: Any, argjson: str | None = None) -> tuple[dict[str, Any], str] | None:
     """Validate arguments; returns (error response, deficiency code) or None when valid (memoised;
-    ``argjson`` is `canonical_json(arguments)` when the caller already has it)."""
+    ``argjson`` is `canonical_json(arguments)` when the caller already has it, and then
+    ``arguments`` must be plain JSON values: dicts, lists, str, int, float, bool, None, as parsed)."""
     try:
         key = (tool, argjson if argjson is not None else canonical_json(arguments))
     except (TypeError, ValueError):
@@ -231,6 +272,12 @@ def _pattern(p: str) -> re.Pattern[str]:
     return re.compile(p)
 
 
+def _remember(key: tuple, value: tuple) -> None:
+    if len(_STATEFUL_CACHE) >= _STATEFUL_CACHE_LIMIT:
+        _STATEFUL_CACHE.clear()
+    _STATEFUL_CACHE[key] = value
+
+
 class World:
     """The per-episode simulated world over a registry. Cheap to snapshot."""
 
@@ -242,7 +289,7 @@ class World:
         self.base: dict[str, dict[str, dict[str, Any]]] = {}
         self.diff: dict[str, dict[str, dict[str, Any] | None]] = {}
         self.create_counts: dict[tuple[str, str], int] = {}  # (collection, arguments) -> creates so far
-        self._hash: str | None = None
+        self._hash: str | None = EMPTY_STATE_HASH
 
     # ---- snapshot -------------------------------------------------------------------------
     def snapshot(self) -> tuple:
@@ -288,9 +335,10 @@ class World:
             _INITIAL_CACHE[key] = recs.copy()
         return recs
 
-    def _new_id(self, coll: Collection, rng: random.Random, taken: dict[str, Any]) -> Any:
+    def _new_id(self, coll: Collection, rng: random.Random, taken: dict[str, Any], tries: list[int] | None = None) -> Any:
+        """A fresh id for ``coll`` drawn from ``rng``; ``tries`` (if given) gets the number of draws."""
         id_schema = coll.schema["properties"].get(coll.id_field, {})
-        for _ in range(100):
+        for attempt in range(100):
             if id_schema.get("type") == "integer":
                 rid: Any = rng.randint(1000, 999999)
             elif id_schema.get("format") == "uuid" or id_schema.get("pattern"):
@@ -298,6 +346,8 @@ class World:
             else:
                 rid = f"{coll.id_prefix}{rng.randint(100000, 999999)}"
             if rid not in taken and rid not in self.base.get(coll.name, ()) and rid not in self.diff.get(coll.name, ()):
+                if tries is not None:
+                    tries.append(attempt + 1)
                 return rid
         raise RuntimeError(f"could not generate a unique id for {coll.name}")
 
@@ -361,6 +411,15 @@ class World:
             # global order of creates, so a parallel group gives the same world in any order
             n = self.create_counts.get((coll.name, argjson), 0)
             self.create_counts[(coll.name, argjson)] = n + 1
+            ckey = self._memo_key(tool, args, argjson, "create", n)
+            if ckey is not None:
+                hit = _STATEFUL_CACHE.get(ckey)
+                if hit is not None:
+                    rec, rid, resp = hit
+                    # the cached record's id was the first draw: it is this world's id too if free here
+                    if rid not in self.base.get(coll.name, ()) and rid not in self.diff.get(coll.name, ()):
+                        self._put(coll, rid, rec)
+                        return resp, None
             rng = random.Random(stable_seed(self.seed, "create", coll.name, n, argjson))
             rec = ValueGenerator(rng).object(coll.schema, fill_optional=1.0)
             for k, v in args.items():
@@ -369,23 +428,40 @@ class World:
             status = coll.schema["properties"].get("status", {})
             if "status" in rec and "status" not in args and status.get("enum"):
                 rec["status"] = next((e for e in _STATUS_BY_ACTION["create"] if e in status["enum"]), rec["status"])
-            rid = self._new_id(coll, rng, {})
+            tries: list[int] = []
+            rid = self._new_id(coll, rng, {}, tries)
             rec[coll.id_field] = rid
             self._put(coll, rid, rec)
-            return self._respond(tool, args, rng, rec, None, action), None
+            resp = self._respond(tool, args, rng, rec, None, action)
+            if ckey is not None and tries == [1]:
+                _remember(ckey, (rec, rid, resp))
+            return resp, None
         if action in ("read", "update", "delete"):
             id_param = eff.id_param or coll.id_field
             rid = args.get(id_param)
-            rec = self.get(coll, rid)
-            if rec is None:
+            old = self.get(coll, rid)
+            if old is None:
                 return not_found(coll, rid, id_param), "exec:not_found"
-            rng = random.Random(stable_seed(self.seed, action, tool.name, argjson, canonical_json(rec)))
+            ckey = self._memo_key(tool, args, argjson, action, id(old))
+            if ckey is not None:
+                hit = _STATEFUL_CACHE.get(ckey)
+                if hit is not None and hit[0] is old:
+                    if action == "update":
+                        self._put(coll, rid, hit[1])
+                    elif action == "delete":
+                        self._put(coll, rid, None)
+                    return hit[2], None
+            rng = random.Random(stable_seed(self.seed, action, tool.name, argjson, canonical_json(old)))
+            rec = old
             if action == "update":
                 rec = {**rec, **{k: v for k, v in args.items() if k in coll.schema["properties"] and k != coll.id_field}}
                 self._put(coll, rid, rec)
             elif action == "delete":
                 self._put(coll, rid, None)
-            return self._respond(tool, args, rng, rec, None, action), None
+            resp = self._respond(tool, args, rng, rec, None, action)
+            if ckey is not None:
+                _remember(ckey, (old, rec, resp))
+            return resp, None
         # list / search: on a pristine collection the result is a pure function of the call
         base = self._base(coll)
         pristine = not self.diff.get(coll.name) and len(base) == coll.initial
@@ -404,6 +480,15 @@ class World:
                 _RESPONSE_CACHE.clear()
             _RESPONSE_CACHE[key] = (resp, [r for rid, r in base.items() if rid not in before])
         return resp, None
+
+    def _memo_key(self, tool: ToolSpec, args: dict[str, Any], argjson: str, action: str, which: int) -> tuple | None:
+        """The `_STATEFUL_CACHE` key of a call (None: not memoised, e.g. long or non-JSON arguments)."""
+        if len(argjson) > _CACHE_KEY_MAX:
+            return None
+        try:
+            return (self.registry, tool, self.seed, _ordered_json(args), action, which)
+        except (ValueError, TypeError, RecursionError):
+            return None
 
     def _dangling_reference(self, tool: ToolSpec, own: Collection, args: dict[str, Any]) -> dict[str, Any] | None:
         """A create/update whose argument names another collection's id must point at a live record."""

@@ -155,7 +155,16 @@ class OfficialScorer:
         answers = utils.load_ground_truth_entry(category)
         self.prompts = {p["id"]: p for p in prompts}
         self.answers = {p["id"]: a["ground_truth"] for p, a in zip(prompts, answers)}
-        self.handlers = {PROMPT_MODEL: runner.get_handler(PROMPT_MODEL), FC_MODEL: runner.get_handler(FC_MODEL)}
+        # the official handlers build an OpenAI client in __init__ when the real SDK is installed (openenv-core
+        # brings it); it needs a key to exist but never sends a request here (only its decoding is used)
+        placeholder = "OPENAI_API_KEY" not in os.environ
+        if placeholder:
+            os.environ["OPENAI_API_KEY"] = "sk-unused-by-the-scorer"
+        try:
+            self.handlers = {PROMPT_MODEL: runner.get_handler(PROMPT_MODEL), FC_MODEL: runner.get_handler(FC_MODEL)}
+        finally:
+            if placeholder:
+                os.environ.pop("OPENAI_API_KEY", None)
         self._exec_globals = vars(importlib.import_module("bfcl_eval.eval_checker.multi_turn_eval.multi_turn_utils"))
 
     def clear_instances(self) -> None:
