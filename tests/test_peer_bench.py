@@ -1,5 +1,6 @@
 """Smoke runs of the speed benchmarks of issue 18 through a subprocess (tiny sizes; no figure is checked:
-speed lives in benchmarks/ only): `benchmarks/peer_bench.py` with and without the peer installed,
+speed lives in benchmarks/ only): `benchmarks/peer_bench.py` with and without the peers (BFCL installed or
+not; τ-bench is never fetched here: only its absence is exercised),
 `benchmarks/env_bench.py` (live envs, the async vector env) and `benchmarks/synth_bench.py`."""
 
 from __future__ import annotations
@@ -16,8 +17,13 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def _py(*args: str, timeout: int = 300) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, *args], cwd=ROOT, env=dict(os.environ), capture_output=True, text=True,
+    env = {k: v for k, v in os.environ.items() if k != "TOOLENV_TAU_BENCH"}  # no τ-bench checkout in tests
+    return subprocess.run([sys.executable, *args], cwd=ROOT, env=env, capture_output=True, text=True,
                           timeout=timeout)
+
+NO_BFCL = "import runpy, sys; sys.modules['bfcl_eval'] = None; sys.argv = ['peer_bench.py', {}]; " \
+          "runpy.run_path('benchmarks/peer_bench.py', run_name='__main__')"
+TAU_HOW = "git clone https://github.com/sierra-research/tau-bench DIR"
 
 
 def test_peer_bench_without_the_peer_says_what_to_install_and_exits_0():
@@ -26,6 +32,20 @@ def test_peer_bench_without_the_peer_says_what_to_install_and_exits_0():
     proc = _py("-c", code)
     assert proc.returncode == 0, proc.stderr[-2000:]
     assert "not available" in proc.stdout and "pip install --no-deps 'bfcl-eval==2026.3.23'" in proc.stdout
+
+
+def test_peer_bench_without_tau_bench_says_how_to_get_it_and_exits_0(tmp_path):
+    # no --tau-bench, no TOOLENV_TAU_BENCH: one line on how to get the checkout, that peer skipped, exit 0
+    proc = _py("-c", NO_BFCL.format(""))
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    line = [x for x in proc.stdout.splitlines() if "tau-bench" in x]
+    assert len(line) == 1 and "skipping the tau-bench retail peer (no checkout given)" in line[0], proc.stdout
+    assert TAU_HOW in line[0] and "--tau-bench DIR" in line[0] and "TOOLENV_TAU_BENCH" in line[0]
+    assert "tau_bench" not in proc.stderr
+    # a folder that is not a checkout: said so, skipped, exit 0 (nothing fetched)
+    proc = _py("-c", NO_BFCL.format(repr("--tau-bench") + ", " + repr(str(tmp_path))))
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert f"{tmp_path} is not a tau-bench checkout" in proc.stdout and TAU_HOW in proc.stdout
 
 
 def test_peer_bench_times_both_sides(tmp_path):
@@ -40,6 +60,7 @@ def test_peer_bench_times_both_sides(tmp_path):
     for k in ("executor", "direct", "sim_steps", "sim_calls", "bfcl_env_calls"):
         assert fig[k] > 0, k
     assert "vs executor" in proc.stdout and "load average" in proc.stdout
+    assert "skipping the tau-bench retail peer" in proc.stdout and TAU_HOW in proc.stdout
 
 
 def test_env_bench_runs_every_part():
