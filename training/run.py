@@ -71,6 +71,8 @@ class Run:
         ``world_size``). Returns the log, or None when the stage was already done."""
         if is_done(path):
             return None
+        if self._generator is not None:  # the in-process policy replica of the generating stages
+            self._generator.release()
         from training.model import save_policy
 
         with (StageDir(path) if self.main else _Scratch(path)) as tmp, \

@@ -106,6 +106,20 @@ class Work:
             self._key = ship["key"]
         return self._model, self._tok
 
+    def release(self) -> None:
+        """Drop the policy replica (the next unit loads it again)."""
+        self._key = self._model = self._tok = None
+        import gc
+
+        gc.collect()
+        try:
+            import torch
+
+            if torch.cuda.is_available():
+                torch.cuda.empty_cache()
+        except ImportError:  # pragma: no cover - the train extra is installed wherever a policy runs
+            pass
+
     def env_kwargs(self, kw: dict[str, Any]) -> dict[str, Any]:
         return {k: [self.local(x) for x in v] if isinstance(v, list) else self.local(v) for k, v in kw.items()}
 
@@ -198,6 +212,9 @@ class Generator:
     def _map(self, policy_dir: str | Path, kind: str, units: list[dict[str, Any]], desc: str) -> list[list[dict[str, Any]]]:
         raise NotImplementedError
 
+    def release(self) -> None:
+        """Free this process's policy replica (before a training stage needs the memory)."""
+
     def close(self) -> None:
         pass
 
@@ -215,6 +232,9 @@ class LocalGenerator(Generator):
     def __init__(self, cfg: Any):
         super().__init__(cfg)
         self.work = Work(cfg.to_dict(), cfg.gen_threads)
+
+    def release(self) -> None:
+        self.work.release()
 
     def _map(self, policy_dir, kind, units, desc):
         from tqdm.auto import tqdm
