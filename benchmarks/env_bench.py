@@ -6,9 +6,10 @@ snapshot+restore <= 50 us, 1,000 envs <= 1 GB; 10,000 live envs and their RSS; a
 async workers (`gym.make_vec(..., vectorization_mode="async")`, Gymnasium's defaults: shared memory,
 next-step autoreset) stepping single-call episodes, with its throughput and memory.
 
-"cold" steps/s clears the per-call memos (argument validation, stateless/search/record responses,
-argument matches) before every episode: every call is then new to the process, as a policy's
-novel arguments are (the seeded initial records of the task worlds stay cached).
+"cold" steps/s clears the per-call memos (parsed action texts, argument validation,
+stateless/search/record responses, argument matches, state hashes) before every episode: every call
+is then new to the process, as a policy's novel arguments are (the seeded initial records of the
+task worlds stay cached).
 """
 
 from __future__ import annotations
@@ -56,11 +57,12 @@ def pss_mb(pid: int) -> tuple[float, float]:
 
 
 def clear_call_memos() -> None:
-    from toolenv import sim_episode, simulator
+    from toolenv import parse, sim_episode, simulator
 
-    for name in ("_VALID_CACHE", "_RESPONSE_CACHE", "_STATEFUL_CACHE", "_RESPONSE_TEXT"):
+    for name in ("_VALID_CACHE", "_RESPONSE_CACHE", "_STATEFUL_CACHE", "_RESPONSE_TEXT", "_STATE_HASHES"):
         getattr(simulator, name, {}).clear()
     getattr(sim_episode, "_MATCHES", {}).clear()
+    getattr(parse, "_PARSED", {}).clear()
 
 
 def vector_bench(kwargs: dict, actions_by_id: dict, workers: int, seconds: float) -> None:

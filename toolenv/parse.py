@@ -282,18 +282,61 @@ def _strip_fence(text: str) -> str:
     return m.group(1).strip() if m else text
 
 
-def parse_action(text: Any) -> ParsedAction:
-    """Parse an agent action. Never raises: bad input yields ``kind="error"``.
+#: recent parses by action text (parsing is a pure function of the text; RL groups and search replay
+#: the same texts): answers, and calls whose arguments are flat (scalar values only) with no
+#: unrepresentable number, as (kind, text, format, ((name, arguments), ...)). The arguments held here
+#: are private copies; a hit hands out new `Call` objects with new copies (`_from_memo`)
+_PARSED: dict[str, tuple[str, str, str | None, tuple[tuple[str, dict[str, Any]], ...]]] = {}
+_PARSED_LIMIT = 10_000
+_PARSED_MAX_CHARS = 2048
+_SCALAR_TYPES = frozenset({str, int, float, bool, type(None)})
 
-    The cyclic garbage collector is paused meanwhile: parsing builds only acyclic values, and a
-    collection triggered by a wide action's thousands of fresh objects would scan the caller's
-    whole heap (tens of milliseconds in a large process) for nothing."""
+
+def _remember_parse(text: str, parsed: ParsedAction) -> None:
+    """Keep ``parsed`` in `_PARSED` when a copy of it can be handed out by `_from_memo`."""
+    if parsed.kind == "calls":
+        for c in parsed.calls:
+            if c.invalid or type(c.arguments) is not dict \
+                    or not all(type(v) in _SCALAR_TYPES for v in c.arguments.values()):
+                return
+    elif parsed.kind != "answer":
+        return
+    if len(_PARSED) >= _PARSED_LIMIT:
+        _PARSED.clear()
+    _PARSED[text] = (parsed.kind, parsed.text, parsed.format, tuple((c.name, dict(c.arguments)) for c in parsed.calls))
+
+
+def _from_memo(text: str, entry: tuple) -> ParsedAction:
+    """A new `ParsedAction` equal to what `_parse` gave for ``text`` (flat arguments: a shallow copy
+    is a full copy)."""
+    kind, shown, fmt, calls = entry
+    return ParsedAction(kind, calls=[Call(name, dict(args)) for name, args in calls], text=shown, format=fmt, raw=text)
+
+
+def parse_action(text: Any) -> ParsedAction:
+    """Parse an agent action. Never raises: bad input yields ``kind="error"``. Texts seen recently
+    are answered from `_PARSED` (a new, equal `ParsedAction`)."""
     if isinstance(text, bytes):
         text = text.decode("utf-8", errors="replace")
     if not isinstance(text, str):
         return ParsedAction("error", error=f"action must be text, got {type(text).__name__}")
     if len(text) > MAX_ACTION_CHARS:
         return ParsedAction("error", text=text[:200], error=f"action longer than {MAX_ACTION_CHARS} characters")
+    entry = _PARSED.get(text) if len(text) <= _PARSED_MAX_CHARS else None
+    if entry is not None:
+        return _from_memo(text, entry)
+    parsed = _parse_uncached(text)
+    if len(text) <= _PARSED_MAX_CHARS:
+        _remember_parse(text, parsed)
+    return parsed
+
+
+def _parse_uncached(text: str) -> ParsedAction:
+    """`parse_action` of a str within the length limit, without `_PARSED`.
+
+    The cyclic garbage collector is paused meanwhile: parsing builds only acyclic values, and a
+    collection triggered by a wide action's thousands of fresh objects would scan the caller's
+    whole heap (tens of milliseconds in a large process) for nothing."""
     enabled = gc.isenabled()  # `gc_paused`, inline (this is the env's hot path)
     gc.disable()
     try:

@@ -208,7 +208,9 @@ def step_total(cfg: RewardConfig, *, calls: Sequence[CallFacts] = (), penalised:
     for code in penalised:
         name = PENALTY_FIELD.get(code)
         penalty += getattr(cfg, name) if name is not None else 0.0
-    if calls:
+    if len(calls) == 1:  # sum() of one value: 0.0 + it (int start, float result), over 1
+        credit = (0.0 + call_credit(calls[0], cfg)) / 1
+    elif calls:
         credit = sum(call_credit(c, cfg) for c in calls) / len(calls)
     else:
         credit = cfg.answer_weight if answered else 0.0

@@ -241,7 +241,7 @@ class SimEpisode(Episode):
         success = self.turn >= len(self.task.turns) and not self.pending
         blocking = ("calls:missing", "relevance:call_when_none_needed", "relevance:no_call_when_needed",
                     "format:unparseable")
-        if any(v in blocking for v in self.violations) or (self.cfg.strict_success and self.violations):
+        if self.violations and (any(v in blocking for v in self.violations) or self.cfg.strict_success):
             success = False
         if success:
             if self.suite.replay_hash(self.task) != self.world.state_hash():

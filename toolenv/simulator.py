@@ -21,7 +21,7 @@ import random
 import re
 import zlib
 from functools import lru_cache
-from typing import Any
+from typing import Any, Iterator
 
 from jsonschema import Draft202012Validator
 
@@ -47,6 +47,10 @@ _RESPONSE_CACHE: dict[tuple, dict[str, Any]] = {}
 #: its id is free in this world.
 _STATEFUL_CACHE: dict[tuple, tuple] = {}
 _STATEFUL_CACHE_LIMIT = 20_000
+#: `World.state_hash` by diff layout: ((collection, ((id, id(record)), ...)), ...) -> (the records, the
+#: hash); the entry holds the records, so their ids are not reused while it lives
+_STATE_HASHES: dict[tuple, tuple[tuple, str]] = {}
+_STATE_HASH_MAX_RECORDS = 64
 #: id(response) -> (response, its `ascii_dumps` text), for `response_text`
 _RESPONSE_TEXT: dict[int, tuple[Any, str]] = {}
 _RESPONSE_TEXT_MAX_CHARS = 32 << 20  # the texts held, in all (cleared beyond)
@@ -304,11 +308,31 @@ class World:
         self._hash = h
 
     def state_hash(self) -> str:
-        """Hash of what the agent changed (created, updated, deleted records)."""
+        """Hash of what the agent changed (created, updated, deleted records); remembered per diff
+        layout in `_STATE_HASHES` for small diffs (records are never changed in place, so the same
+        record objects under the same ids and collections hash the same)."""
         if self._hash is None:
-            payload = canonical_json({c: m for c, m in sorted(self.diff.items()) if m})
+            diff = self.diff
+            size = sum(len(m) for m in diff.values())
+            key = tuple((c, tuple((rid, id(rec)) for rid, rec in m.items())) for c, m in diff.items() if m) \
+                if size <= _STATE_HASH_MAX_RECORDS else None
+            hit = _STATE_HASHES.get(key) if key is not None else None
+            if hit is not None:
+                self._hash = hit[1]
+                return hit[1]
+            payload = canonical_json({c: m for c, m in sorted(diff.items()) if m})
             self._hash = hashlib.blake2b(payload.encode(), digest_size=12).hexdigest()
+            if key is not None:
+                if len(_STATE_HASHES) >= _STATEFUL_CACHE_LIMIT:
+                    _STATE_HASHES.clear()
+                _STATE_HASHES[key] = (tuple(self._diff_records()), self._hash)
         return self._hash
+
+    def _diff_records(self) -> Iterator[Any]:
+        """The records of the (non-empty) collections of the diff, in the order of `state_hash`'s key."""
+        for m in self.diff.values():
+            if m:
+                yield from m.values()
 
     # ---- records --------------------------------------------------------------------------
     def _collection(self, tool: ToolSpec) -> Collection:

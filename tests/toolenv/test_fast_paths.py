@@ -2,7 +2,9 @@
 
 * `toolenv.observation.fast_dumps` (a C encoder built once) gives ``json.dumps``' bytes;
 * `toolenv.parse._number_hint` and the ``<tool_call>`` scan by ``str.find`` agree with the regexes;
-* `toolenv.reward.step_total` is ``step_reward(...).total`` to the bit.
+* `toolenv.reward.step_total` is ``step_reward(...).total`` to the bit;
+* a remembered parse (`toolenv.parse._PARSED`) equals a fresh one and shares no mutable object;
+* a remembered state hash (`toolenv.simulator._STATE_HASHES`) equals the one computed from the diff.
 
 Whole trajectories are pinned by `test_trajectory_identity.py`.
 """
@@ -110,10 +112,103 @@ def test_tool_call_scan_equals_the_regex(parts):
      ["call:unknown_tool", "args:type"], False, 0.5),
 ])
 def test_step_total_is_step_reward_total(calls, penalised, answered, success):
-    for cfg in (RewardConfig(), RewardConfig(args_weight=0.3, extra_call_penalty=-0.0, success_bonus=0.7)):
+    zero = {f: -0.0 for f in ("format_weight", "tool_weight", "args_weight", "exec_weight")}
+    for cfg in (RewardConfig(), RewardConfig(args_weight=0.3, extra_call_penalty=-0.0, success_bonus=0.7),
+                RewardConfig(**zero), RewardConfig(format_weight=1, exec_weight=2)):
         a = step_reward(cfg, calls=calls, penalised=penalised, answered=answered, success=success).total
         b = step_total(cfg, calls=calls, penalised=penalised, answered=answered, success=success)
         assert a == b and math.copysign(1, a) == math.copysign(1, b)
 
 
 # ---------------------------------------------------------------------------------- validators
+
+
+# ---------------------------------------------------------------------------------- remembered parses
+_ACTIONS = [
+    '<tool_call>\n{"name": "get_weather", "arguments": {"city": "Lyon", "days": 3, "metric": true, "x": null}}'
+    '\n</tool_call>',
+    'Let me check.\n<tool_call>{"name": "f", "arguments": {"a": 1.5}}</tool_call>\n'
+    '<tool_call>{"name": "g", "arguments": {}}</tool_call>',
+    '{"name": "f", "arguments": {"q": "\\u00e9t\\u00e9"}}', '[f(a=1, b="x"), g()]', "The answer is 42.",
+    '<tool_call>{"name": "f", "arguments": {"a": [1, 2], "b": {"c": 1}}}</tool_call>',  # nested: not remembered
+    '{"name": "f", "arguments": {"a": NaN, "b": 1e999}}',  # unrepresentable numbers: not remembered
+    '<tool_call>{"name": "f", "arguments": "{\\"a\\": 1}"}</tool_call>', "<tool_call></tool_call>", "[oops(",
+]
+
+
+def _fields(p):
+    return (p.kind, p.text, p.format, p.error, p.raw, [(c.name, c.arguments, c.invalid) for c in p.calls])
+
+
+@pytest.mark.parametrize("text", _ACTIONS)
+def test_remembered_parse_equals_a_fresh_one(text):
+    from toolenv import parse
+
+    parse._PARSED.pop(text, None)
+    fresh = parse._parse_uncached(text)
+    first, second = parse_action(text), parse_action(text)
+    assert _fields(first) == _fields(fresh) == _fields(second)
+    for c in first.calls:  # what the caller holds is its own: changing it changes no later parse
+        c.arguments["injected"] = True
+        c.name = "changed"
+    first.text = "changed"
+    third = parse_action(text)
+    assert _fields(third) == _fields(fresh)
+    assert all(a.arguments is not b.arguments for a, b in zip(second.calls, third.calls))
+    if text in parse._PARSED:
+        assert first.kind in ("calls", "answer")
+        assert all(type(v) in parse._SCALAR_TYPES for c in first.calls for v in c.arguments.values())
+
+
+def test_remembered_parses_are_bounded(monkeypatch):
+    from toolenv import parse
+
+    monkeypatch.setattr(parse, "_PARSED_LIMIT", 5)
+    parse._PARSED.clear()
+    for i in range(12):
+        parse_action(f"answer number {i}")
+        assert len(parse._PARSED) <= 5
+    assert parse_action("x" * (parse._PARSED_MAX_CHARS + 1)).kind == "answer"
+    assert ("x" * (parse._PARSED_MAX_CHARS + 1)) not in parse._PARSED
+
+
+# ---------------------------------------------------------------------------------- remembered state hashes
+def _diff_hash(world) -> str:
+    import hashlib
+
+    payload = canonical_json({c: m for c, m in sorted(world.diff.items()) if m})
+    return hashlib.blake2b(payload.encode(), digest_size=12).hexdigest()
+
+
+def test_remembered_state_hash_equals_the_computed_one():
+    from toolenv import simulator
+    from toolenv.simulator import World
+
+    reg = _registry()
+    tk = next(tk for tk in reg.toolkits.values() if tk.collections)
+    coll = next(iter(tk.collections.values()))
+    simulator._STATE_HASHES.clear()
+    hashes = []
+    for seed in (1, 2):
+        for rounds in range(2):  # the second round hits the memo
+            w = World(reg, seed)
+            recs = list(w._base(coll).items())[:3]
+            (rid0, rec0), (rid1, rec1) = recs[0], recs[1]
+            w._put(coll, rid0, {**rec0, "changed": rounds})  # a new object each time: a new key
+            assert w.state_hash() == _diff_hash(w)
+            w._put(coll, rid1, None)
+            assert w.state_hash() == _diff_hash(w)
+            w._put(coll, rid1, rec1)
+            assert w.state_hash() == _diff_hash(w)
+            w._put(coll, rid0, rec0)
+            w._put(coll, "new-id", rec1)  # the same record under another id: another hash
+            assert w.state_hash() == _diff_hash(w)
+            hashes.append(w.state_hash())
+    assert simulator._STATE_HASHES and all(isinstance(v[0], tuple) for v in simulator._STATE_HASHES.values())
+    assert hashes[0] == hashes[1] and hashes[2] == hashes[3]
+
+
+def _registry():
+    from toolenv.spec import load_registry
+
+    return load_registry(None)
