@@ -115,11 +115,6 @@
       s.appendChild(svg("line", { x1: left, x2: width - 10, y1: y, y2: y, stroke: "#e4e8ec" }));
       s.appendChild(svg("text", { x: left - 6, y: y + 4, "text-anchor": "end" }, g + "%"));
     }
-    if (opts.noise) {  // one task's worth of a category: differences below it are noise
-      var ny = top + h - h * Math.min(100, opts.noise) / 100;
-      s.appendChild(svg("line", { x1: left, x2: width - 10, y1: ny, y2: ny, stroke: "#cf222e", "stroke-dasharray": "5 4" }));
-      s.appendChild(svg("text", { x: width - 12, y: ny - 3, "text-anchor": "end", fill: "#cf222e" }, "noise: ~" + opts.noise.toFixed(0) + " points"));
-    }
     cats.forEach(function (c, i) {
       var x0 = left + 8 + i * gw;
       series.forEach(function (sr, j) {
@@ -133,6 +128,12 @@
       var tx = x0 + (bw * series.length) / 2;
       s.appendChild(svg("text", { x: tx, y: top + h + 12, transform: "rotate(35 " + tx + " " + (top + h + 12) + ")" }, c));
     });
+    if (opts.noise) {  // one task's worth of a category: differences below it are noise (drawn over the bars)
+      var ny = top + h - h * Math.min(100, opts.noise) / 100;
+      s.appendChild(svg("line", { x1: left, x2: width - 10, y1: ny, y2: ny, stroke: "#cf222e", "stroke-dasharray": "5 4" }));
+      s.appendChild(svg("text", { x: width - 12, y: ny - 4, "text-anchor": "end", fill: "#cf222e", stroke: "#fff",
+                                  "stroke-width": 3, "paint-order": "stroke" }, "noise: ~" + opts.noise.toFixed(0) + " points"));
+    }
     var lg = el("div", { "class": "legend" }, series.map(function (sr, j) {
       var sw = el("span", { "class": "swatch" });
       sw.style.background = COLORS[j % COLORS.length];
