@@ -28,7 +28,6 @@ import hashlib
 import os
 import shutil
 import tempfile
-import time
 from collections import deque
 from pathlib import Path
 from typing import Any, Sequence
@@ -81,7 +80,8 @@ class Work:
             return ship["path"]
         import ray
 
-        assert self.cache is not None
+        if self.cache is None:
+            self.cache = Path(tempfile.mkdtemp(prefix="toolenv-worker-"))
         dest = self.cache / ship["key"] / Path(ship["path"]).name
         if not dest.exists():
             files: dict[str, bytes] = ray.get(ship["blob"][0])
@@ -105,6 +105,12 @@ class Work:
             self._model.eval()
             self._key = ship["key"]
         return self._model, self._tok
+
+    def close(self) -> None:
+        """Drop the policy replica and the cache of unpacked files."""
+        self.release()
+        if self.cache is not None:
+            shutil.rmtree(self.cache, ignore_errors=True)
 
     def release(self) -> None:
         """Drop the policy replica (the next unit loads it again)."""
@@ -333,6 +339,10 @@ class RayGenerator(Generator):
     def close(self) -> None:
         import ray
 
+        try:  # each worker deletes its cache of unpacked checkpoints and files
+            ray.get([a.close.remote() for a in self.actors], timeout=60)
+        except Exception:  # noqa: BLE001 - a dead or stuck worker: its temp folder stays, the actor goes
+            pass
         for a in self.actors:
             ray.kill(a)
         self.actors = []
@@ -341,15 +351,10 @@ class RayGenerator(Generator):
 
 
 class GenWorker(Work):
-    """A Ray actor: `Work` with a private cache for files that come through the object store."""
+    """A Ray actor: `Work` (whose files that come through the object store are unpacked into a private
+    temp folder, made on first need and deleted by `close`)."""
 
     def __init__(self, cfg_dict: dict[str, Any], threads: int | None):
         os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
         os.environ.setdefault("HF_HUB_OFFLINE", "1")
-        super().__init__(cfg_dict, threads, cache_dir=tempfile.mkdtemp(prefix="toolenv-worker-"))
-
-    def pid(self) -> int:
-        return os.getpid()
-
-    def ping(self) -> float:
-        return time.time()
+        super().__init__(cfg_dict, threads)
