@@ -43,7 +43,7 @@ from pathlib import Path
 from typing import Any, Iterable
 
 from toolenv.spec_checks import (SpecLimits, check_document, default_limits, esc, pattern_problem, read_text_file,
-                                  walk_schema)
+                                  value_size, walk_schema)
 
 YAML_SUFFIXES = (".yaml", ".yml")
 METHODS = ("get", "put", "post", "delete", "patch", "head", "options", "trace")
@@ -619,7 +619,7 @@ class _Schemas:
         for cap in caps:
             self._count, self._cut, self._depth_cap, self._use_cache = 0, False, cap, cap == caps[0]
             out = self._conv(schema, mode, (), 0)
-            if out is False or value_size(out, self.limits.max_value_size) <= self.limits.max_value_size // 2:
+            if out is False or value_size(out, self.limits) <= self.limits.max_value_size // 2:
                 break
             self.notes[f"{'argument' if mode == 'in' else 'response'} schema whose generated values would be too "
                        f"large (max_value_size) with {cap} levels: cut shallower"] += 1
@@ -1605,34 +1605,6 @@ def _record_shape(conv: dict[str, Any]) -> tuple[str | None, dict[str, Any] | No
             if k.lower() in _ONE_WRAPPERS and isinstance(v, dict) and isinstance(v.get("properties"), dict):
                 return "one", v, k
     return "one", conv, None
-
-
-def value_size(schema: Any, cap: int, memo: dict[int, int] | None = None) -> int:
-    """Upper estimate of the size of a value generated for a (ref-free) schema, the way the spec
-    checks estimate it (docs/spec_format.md: nested ``minItems`` multiply; ``max_value_size``)."""
-    memo = {} if memo is None else memo
-    if not isinstance(schema, dict):
-        return 1
-    hit = memo.get(id(schema))
-    if hit is not None:
-        return hit
-    memo[id(schema)] = 10 * cap  # a cycle (never in converted schemas) counts as too large
-    if "const" in schema or schema.get("enum"):
-        n = 64
-    elif schema.get("anyOf") or schema.get("oneOf"):
-        n = max(value_size(s, cap, memo) for s in (schema.get("anyOf") or schema.get("oneOf")))
-    else:
-        n = 1
-        props = schema.get("properties")
-        if isinstance(props, dict):
-            n += sum(value_size(s, cap, memo) for s in props.values())
-        items = schema.get("items")
-        if schema.get("type") == "array" or items is not None:
-            k = int(schema.get("minItems", 1) or 0) + 4
-            n += k * value_size(items if isinstance(items, dict) else {}, cap, memo)
-        n += max(int(schema.get("minLength", 0) or 0), 64)
-    memo[id(schema)] = n = min(n, 10 * cap)
-    return n
 
 
 def _has_id(props: dict[str, Any]) -> bool:

@@ -750,30 +750,34 @@ def resolve_refs(schema: Any, ptr: str, limits: SpecLimits) -> tuple[Any, dict[i
 
 # ---- what the simulator generates -------------------------------------------------------------
 
-def _size(schema: Any, limits: SpecLimits, memo: dict[int, int]) -> int:
-    """Upper estimate of the size of a value `ValueGenerator` makes for ``schema`` (ref-free)."""
+def value_size(schema: Any, limits: SpecLimits, memo: dict[int, int] | None = None) -> int:
+    """Upper estimate of the size of a value `ValueGenerator` makes for ``schema`` (ref-free;
+    docs/spec_format.md: nested ``minItems`` multiply; ``max_value_size``). ``memo`` (by node id)
+    shares the work across calls on one schema."""
+    memo = {} if memo is None else memo
     if not isinstance(schema, dict):
         return 1
     key = id(schema)
     if key in memo:
         return memo[key]
     cap = limits.max_value_size * 10
+    memo[key] = cap  # a cycle (ref-free schemas have none) counts as too large
     n = 1
     if "const" in schema or schema.get("enum"):
         n = 64
     elif schema.get("anyOf") or schema.get("oneOf"):
-        n = max(_size(s, limits, memo) for s in (schema.get("anyOf") or schema.get("oneOf")))
+        n = max(value_size(s, limits, memo) for s in (schema.get("anyOf") or schema.get("oneOf")))
     else:
         props = schema.get("properties")
         if isinstance(props, dict):
-            n += sum(_size(s, limits, memo) for s in props.values())
+            n += sum(value_size(s, limits, memo) for s in props.values())
         items = schema.get("items")
         if schema.get("type") == "array" or items is not None:
             k = int(schema.get("minItems", 1) or 0) + 4
             if isinstance(items, list):
-                n += sum(_size(s, limits, memo) for s in items)
+                n += sum(value_size(s, limits, memo) for s in items)
             else:
-                n += k * _size(items if isinstance(items, dict) else {}, limits, memo)
+                n += k * value_size(items if isinstance(items, dict) else {}, limits, memo)
         n += max(int(schema.get("minLength", 0) or 0), 64)
     memo[key] = n = min(n, cap)
     return n
@@ -785,7 +789,7 @@ def _largest(schema: Any, ptr: str, ptrs: dict[int, str], limits: SpecLimits, me
     while True:
         best = None
         for sub, sp in subschemas(node, p):
-            if isinstance(sub, dict) and _size(sub, limits, memo) > limits.max_value_size:
+            if isinstance(sub, dict) and value_size(sub, limits, memo) > limits.max_value_size:
                 best = (sub, ptrs.get(id(sub), sp))
                 break
         if best is None:
@@ -836,7 +840,7 @@ def check_generated(schema: Any, ptr: str, ptrs: dict[int, str], limits: SpecLim
     from toolenv.values import ValueGenerator
 
     memo: dict[int, int] = {}
-    if _size(schema, limits, memo) > limits.max_value_size:
+    if value_size(schema, limits, memo) > limits.max_value_size:
         return [(_largest(schema, ptr, ptrs, limits, memo),
                  f"values generated for this schema would be over {limits.max_value_size} elements "
                  "(minItems/minLength multiply; max_value_size)")]
