@@ -186,8 +186,9 @@ def save_pairs(rows: list[dict[str, Any]], out_dir: str) -> None:
     cols = ["prompt", "chosen", "rejected", "tools", "task_id", "category", "turn", "prefix", "diverge_char",
             "depth", "chosen_value", "rejected_value", "source", "chosen_ends_turn", "rejected_ends_turn",
             "node_id", "chosen_node", "rejected_node"]
-    data = {c: [r.get(c, True) if c.endswith("_ends_turn") else r.get(c) if c.endswith("node") or c == "node_id"
-                else r[c] for r in rows] for c in cols}
+    optional = {"chosen_ends_turn": True, "rejected_ends_turn": True, "node_id": None, "chosen_node": None,
+                "rejected_node": None}  # columns rows of older runs lack: their defaults
+    data = {c: [r.get(c, optional[c]) if c in optional else r[c] for r in rows] for c in cols}
     for c in ("prompt", "chosen", "rejected"):
         data[c] = [[trl_message(m, fixed_keys=True) for m in msgs] for msgs in data[c]]
     Dataset.from_dict(data).save_to_disk(out_dir)

@@ -18,7 +18,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Sequence
 
-from toolenv.view.traces import clip, clip_message, ground_truth, write_jsonl, write_trajectories
+from toolenv.view.traces import (cap_episodes, clip, clip_message, episode_row, ground_truth, write_jsonl,
+                                  write_trajectories)
 
 
 # ------------------------------------------------------------------ episodes
@@ -30,8 +31,6 @@ def pop_episodes(report: dict[str, Any]) -> list[dict[str, Any]]:
 def write_eval_episodes(path: Path, episodes: dict[str, list[dict[str, Any]]], cap: int, stage: str) -> int:
     """``episodes``: task set -> rollout records with traces. Returns the lines written."""
     rows: list[dict[str, Any]] = []
-    from toolenv.view.traces import cap_episodes, episode_row
-
     for name, recs in episodes.items():
         rows += [episode_row(r, set=name, stage=stage) for r in cap_episodes([r for r in recs if "trace" in r], cap)]
     return write_jsonl(path, rows) if rows else 0
@@ -44,8 +43,6 @@ def write_deficiency_episodes(path: Path, records: Sequence[dict[str, Any]], sel
     recs = [dict(r, selected=r["task_index"] in chosen) for r in records if "trace" in r]
     first = [r for r in recs if r["selected"]]
     rest = [r for r in recs if not r["selected"]]
-    from toolenv.view.traces import cap_episodes
-
     keep = {id(r) for r in first[:cap] + cap_episodes(rest, max(0, cap - len(first)))}
     kept = [r for r in recs if id(r) in keep]
     if not kept:

@@ -200,6 +200,13 @@ class Generator:
     def ship(self, path: str | Path) -> Any:
         return str(path)
 
+    def ship_policy(self, policy_dir: str | Path) -> dict[str, Any]:
+        """The policy checkpoint as the workers get it: shipped (`ship`) and keyed by `policy_key`."""
+        shipped = self.ship(policy_dir)
+        if not isinstance(shipped, dict):
+            shipped = {"ship": 1, "path": shipped, "blob": None}
+        return dict(shipped, key=policy_key(policy_dir))
+
     def ship_kwargs(self, kw: dict[str, Any]) -> dict[str, Any]:
         """``kw`` with the files the workers need (`FILE_KWARGS`) shipped (`ship`)."""
         out = dict(kw)
@@ -214,6 +221,11 @@ class Generator:
     @property
     def workers(self) -> int:
         return 0
+
+    @property
+    def where(self) -> str:
+        """For a stage's log line: "" in this process, " on N Ray workers" otherwise."""
+        return f" on {self.workers} Ray workers" if self.workers else ""
 
     def _map(self, policy_dir: str | Path, kind: str, units: list[dict[str, Any]], desc: str) -> list[list[dict[str, Any]]]:
         raise NotImplementedError
@@ -245,8 +257,8 @@ class LocalGenerator(Generator):
     def _map(self, policy_dir, kind, units, desc):
         from tqdm.auto import tqdm
 
-        ship = {"ship": 1, "path": str(policy_dir), "key": policy_key(policy_dir), "blob": None}
-        return [self.work.run(ship, kind, u) for u in tqdm(units, desc=desc, leave=False)]
+        policy = self.ship_policy(policy_dir)
+        return [self.work.run(policy, kind, u) for u in tqdm(units, desc=desc, leave=False)]
 
 
 class RayGenerator(Generator):
@@ -303,10 +315,7 @@ class RayGenerator(Generator):
         from ray.exceptions import RayActorError
         from tqdm.auto import tqdm
 
-        key = policy_key(policy_dir)
-        policy = self.ship(policy_dir)
-        policy = policy if isinstance(policy, dict) else {"ship": 1, "path": policy, "blob": None}
-        policy = dict(policy, key=key)
+        policy = self.ship_policy(policy_dir)
         results: dict[int, list[dict[str, Any]]] = {}
         queue, idle = deque(range(len(units))), deque(range(len(self.actors)))
         self.running = running = {}  # in flight: object ref -> (worker, unit)
@@ -316,8 +325,6 @@ class RayGenerator(Generator):
             while queue and idle:
                 w, j = idle.popleft(), queue.popleft()
                 running[self.actors[w].run.remote(policy, kind, units[j])] = (w, j)
-            if not running:
-                break
             done, _ = ray.wait(list(running), num_returns=1)
             for ref in done:
                 w, j = running.pop(ref)

@@ -21,8 +21,7 @@ def deficiency(run, k: int, policy_in: Path) -> list[dict[str, Any]]:
 
         idx = sample_indices(len(run.rows()), cfg.deficiency.max_tasks, cfg.seed * 101 + k)
         gen = run.generator()
-        run.log(f"round {k}: deficiency rollouts on {len(idx)} training tasks"
-                + (f" on {gen.workers} Ray workers" if gen.workers else ""))
+        run.log(f"round {k}: deficiency rollouts on {len(idx)} training tasks{gen.where}")
         recs = rollout_records(gen, policy_in, run.env_kwargs("train"), idx, cfg.seed + 1000 * k,
                                cfg.deficiency.batch_size, cfg.deficiency.max_new_tokens, cfg.mcts.max_turns,
                                gen_batch_size=cfg.eval.gen_batch_size, trace=cfg.deficiency.trace_max_episodes > 0)

@@ -24,7 +24,7 @@ def evaluate(run, name: str, policy_dir: Path, stage: str, rnd: int) -> dict[str
         from training.evaluate import evaluate_policy
 
         gen = run.generator()
-        run.log(f"eval {name}: held-out tasks" + (f" on {gen.workers} Ray workers" if gen.workers else ""))
+        run.log(f"eval {name}: held-out tasks{gen.where}")
         from training.traces import pop_episodes, write_eval_episodes
 
         trace = cfg.eval.trace_max_episodes > 0  # episodes step by step for `toolenv view`

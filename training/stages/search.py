@@ -9,39 +9,32 @@ import time
 from pathlib import Path
 from typing import Any
 
-from training.io import StageDir, atomic_write_json, is_done
+from training.io import atomic_write_json
 
 
 def search(run, k: int, policy_in: Path, selected: list[dict[str, Any]]) -> Path:
-    from training import search as driver
-
     cfg = run.cfg
     path = run.layout.pairs(k)
-    if is_done(path):
-        return path
-    if not run.main:  # the main process searches (on its Ray workers when it has them)
-        from training.distributed import wait_for_stage
 
-        wait_for_stage(path)
-        return path
-    gen = run.generator()
-    run.log(f"round {k}: MCTS on {len(selected)} deficient tasks"
-            + (f" on {gen.workers} Ray workers" if gen.workers else ""))
-    t0 = time.time()
-    env_kwargs = dict(run.env_kwargs("train"), seed=cfg.seed)
-    trees = gen.search(policy_in, env_kwargs, selected, key_prefix=str(k))
-    from training.pairs import save_pairs
+    def write(tmp: Path) -> None:  # on the main process (its Ray workers when it has them); the others wait
+        from training import search as driver
+        from training.pairs import save_pairs
+        from training.traces import write_trees
 
-    rows = [row for t in trees for row in t["rows"]]
-    with StageDir(path) as tmp:
+        gen = run.generator()
+        run.log(f"round {k}: MCTS on {len(selected)} deficient tasks{gen.where}")
+        t0 = time.time()
+        trees = gen.search(policy_in, dict(run.env_kwargs("train"), seed=cfg.seed), selected, key_prefix=str(k))
+        rows = [row for t in trees for row in t["rows"]]
         if rows:
             save_pairs(rows, str(tmp))
         stats = driver.search_stats(trees, time.time() - t0, cfg.pairs.right_threshold, workers=gen.workers,
                                     replaced=gen.replaced)
         atomic_write_json(tmp / "mcts_stats.json", stats)
-        from training.traces import write_trees  # the trees node by node, for `toolenv view`
-
+        # the trees node by node, for `toolenv view`
         write_trees(tmp / run.layout.trees(k).name, [t.get("tree") for t in trees], cfg.mcts.trace_max_trees, k)
-    run.log(f"round {k}: {len(rows)} pairs from {stats['tasks']} trees in {stats['seconds']:.0f}s "
-            f"({stats['expansions']} expansions, {stats['leaf_evaluations']} leaves)")
+        run.log(f"round {k}: {len(rows)} pairs from {stats['tasks']} trees in {stats['seconds']:.0f}s "
+                f"({stats['expansions']} expansions, {stats['leaf_evaluations']} leaves)")
+
+    run.produce(path, write)
     return path
