@@ -189,33 +189,30 @@ def step_reward(cfg: RewardConfig, *, calls: Sequence[CallFacts] = (), penalised
     success earned on this step (1.0 on the terminal step of a successful episode; BFCL
     multi-turn: 1/turns for each turn that passes), paid as ``success_bonus * success``.
     """
-    penalty = 0.0
-    for code in penalised:
-        penalty += penalty_for(code, cfg)
-    if calls:
-        credit = sum(call_credit(c, cfg) for c in calls) / len(calls)
-    else:
-        credit = cfg.answer_weight if answered else 0.0
-    bonus = cfg.success_bonus * success if success else 0.0
-    return RewardParts(credit, penalty, bonus)
+    return RewardParts(*_step_parts(cfg, calls, penalised, answered, success))
 
 
 def step_total(cfg: RewardConfig, *, calls: Sequence[CallFacts] = (), penalised: Iterable[str] = (),
                answered: bool = False, success: float = 0.0) -> float:
-    """``step_reward(cfg, ...).total`` without building the `RewardParts` (the env's hot path): the
-    same operations in the same order, so the same float."""
+    """``step_reward(cfg, ...).total`` without building the `RewardParts` (the env's hot path)."""
+    credit, penalty, bonus = _step_parts(cfg, calls, penalised, answered, success)
+    return credit + penalty + bonus
+
+
+def _step_parts(cfg: RewardConfig, calls: Sequence[CallFacts], penalised: Iterable[str], answered: bool,
+                success: float) -> tuple[float, float, float]:
+    """(credit, penalty, bonus) of `step_reward`: the one place the step formula lives."""
     penalty = 0.0
     for code in penalised:
-        name = PENALTY_FIELD.get(code)
-        penalty += getattr(cfg, name) if name is not None else 0.0
-    if len(calls) == 1:  # sum() of one value: 0.0 + it (int start, float result), over 1
+        penalty += penalty_for(code, cfg)
+    if len(calls) == 1:  # sum() of one value: 0 + it, over 1 (the same float, without the generator)
         credit = (0.0 + call_credit(calls[0], cfg)) / 1
     elif calls:
         credit = sum(call_credit(c, cfg) for c in calls) / len(calls)
     else:
         credit = cfg.answer_weight if answered else 0.0
     bonus = cfg.success_bonus * success if success else 0.0
-    return credit + penalty + bonus
+    return credit, penalty, bonus
 
 
 def resolve_reward_config(given: RewardConfig | Mapping[str, Any] | None, *, suite: str,
