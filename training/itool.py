@@ -46,6 +46,10 @@ def pipeline(run: Run) -> int:
         run.log(f"moved {old} to {new} (the run layout before round-K/pairs)")
     if run.main:
         save_config(cfg, layout.config)
+        if cfg.ray.num_workers:  # join or start Ray now: a wrong address shows before any training, not after
+            where = cfg.ray.address or os.environ.get("RAY_ADDRESS") or "a local Ray"
+            run.log(f"Ray: {cfg.ray.num_workers} workers on {where}")
+            run.generator()
     data(run)
     if cfg.base_eval:  # the initial policy before any training (a pretrained model zero-shot)
         evaluate(run, "base", model_init(run), "base", 0)
